@@ -1,0 +1,1 @@
+"""Project config: pydantic models, YAML loading, ``key=value`` overrides."""

@@ -1,0 +1,257 @@
+"""The project config, ``seshat.yaml``, as pydantic models that reject unknown keys."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+class AccessLevel(StrEnum):
+    """How widely a source may be shared, from open to closed."""
+
+    public = "public"
+    community = "community"
+    restricted = "restricted"
+    sacred = "sacred"
+
+
+class SourceFormat(StrEnum):
+    """Input formats the readers understand."""
+
+    plain = "plain"
+    parallel = "parallel"
+    tsv = "tsv"
+    csv = "csv"
+    toolbox = "toolbox"
+    lift = "lift"
+    flextext = "flextext"
+    elan = "elan"
+    pdf = "pdf"
+    image = "image"
+    audio = "audio"
+    cldf = "cldf"
+    chat_jsonl = "chat_jsonl"
+
+
+class Language(Strict):
+    """A language, described by the user: nothing about it is hard-coded in Seshat."""
+
+    name: str = Field(description="Name used in prompts and reports, e.g. 'Shipibo-Konibo'.")
+    code: str = Field(
+        description="Short code used in file names and CLI flags (ISO 639-3 when there is one).",
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,31}$",
+    )
+    codes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Other identifiers, e.g. {iso639_3: shp, glottocode: ship1254}.",
+    )
+    orthography: str | None = Field(
+        default=None, description="Free notes on the writing system (alphabet, conventions)."
+    )
+    normalize: dict[str, str] = Field(
+        default_factory=dict,
+        description="Orthography normalisation map applied when cleaning, e.g. {'ë': 'ë'}.",
+    )
+
+
+def _spanish() -> Language:
+    return Language(name="Spanish", code="es", codes={"iso639_3": "spa"})
+
+
+class Source(Strict):
+    """One input source: where it is, how to read it, and who may see what comes from it."""
+
+    id: str = Field(description="Stable identifier used in provenance.", pattern=r"^[\w.-]+$")
+    path: Path = Field(description="File or folder, relative to the project dir.")
+    format: SourceFormat = Field(description="How to read it.")
+    access: AccessLevel = Field(
+        default=AccessLevel.community,
+        description="public | community | restricted | sacred (defaults to the cautious 'community').",
+    )
+    communities: list[str] = Field(default_factory=list, description="Communities that own it.")
+    license: str | None = Field(default=None, description="Licence, e.g. 'CC-BY-4.0'.")
+    consent: str | None = Field(default=None, description="Consent note: who agreed to what.")
+    options: dict[str, object] = Field(
+        default_factory=dict, description="Reader options (column mapping, SFM markers, tiers...)."
+    )
+
+
+class TaskMix(Strict):
+    """Relative weights of the training tasks built from the data (0 turns a task off)."""
+
+    translate_to_target: float = Field(default=1.0, ge=0, description="Source -> target language.")
+    translate_to_source: float = Field(default=1.0, ge=0, description="Target -> source language.")
+    dictionary: float = Field(default=0.5, ge=0, description="Word -> definition/translation.")
+    reverse_dictionary: float = Field(default=0.3, ge=0, description="Meaning -> target word.")
+    example_sentence: float = Field(default=0.3, ge=0, description="Use a word in a sentence.")
+    glossing: float = Field(default=0.5, ge=0, description="Morpheme-by-morpheme gloss (IGT).")
+    grammar: float = Field(default=0.3, ge=0, description="Explain the grammar of a sentence.")
+    morphology: float = Field(default=0.3, ge=0, description="Inflect / analyse (paradigms).")
+
+
+class Splits(Strict):
+    """How records are split into train/dev/test, without leakage."""
+
+    dev: float = Field(default=0.05, ge=0, lt=0.5, description="Fraction for the dev split.")
+    test: float = Field(default=0.05, ge=0, lt=0.5, description="Fraction for the test split.")
+    seed: int = Field(default=13, description="Seed of the deterministic split.")
+    group_by: Literal["document", "entry", "record"] = Field(
+        default="document", description="Unit kept whole within one split."
+    )
+    test_file: Path | None = Field(default=None, description="Pin your own test set (JSONL).")
+
+
+class ModelSpec(Strict):
+    """The base model to fine-tune."""
+
+    base: str = Field(description="Hub id (e.g. 'Qwen/Qwen3-14B') or a local folder path.")
+    revision: str | None = Field(default=None, description="Hub revision (commit, tag, branch).")
+    chat_template: str = Field(
+        default="auto",
+        description="Chat template name; 'auto' picks from the model family (Qwen3 -> qwen3_nothink).",
+    )
+    trust_remote_code: bool = Field(default=False, description="Allow model code from the hub.")
+
+    def is_local(self, project_dir: Path) -> bool:
+        """Whether ``base`` names a local folder (absolute, ``./``-relative, or existing)."""
+        return self.local_path(project_dir) is not None
+
+    def local_path(self, project_dir: Path) -> Path | None:
+        """The local folder ``base`` names, or None when it is a hub id."""
+        raw = self.base
+        looks_local = raw.startswith(("/", "./", "../", "~")) or raw.count("/") != 1
+        candidate = (project_dir / Path(raw).expanduser()).resolve()
+        if looks_local or candidate.exists():
+            return candidate
+        return None
+
+
+class Method(StrEnum):
+    """How the model's weights are trained."""
+
+    lora = "lora"
+    qlora = "qlora"
+    full = "full"
+
+
+class LoraSpec(Strict):
+    """LoRA adapter shape (ignored for full fine-tuning)."""
+
+    rank: int = Field(default=64, ge=1, le=1024, description="Adapter rank r (64-128 suits a new language).")
+    alpha: int = Field(default=128, ge=1, description="Scaling alpha (usually 2 x rank).")
+    dropout: float = Field(default=0.05, ge=0, lt=1, description="Dropout on the adapter.")
+    target_modules: Literal["all-linear"] | list[str] = Field(
+        default="all-linear", description="'all-linear' or explicit module names."
+    )
+
+
+Auto = Literal["auto"]
+
+
+class Training(Strict):
+    """Training method and hyper-parameters. 'auto' values are filled in by the plan."""
+
+    method: Method = Field(default=Method.lora, description="lora | qlora | full.")
+    lora: LoraSpec = Field(default_factory=LoraSpec, description="LoRA adapter shape.")
+    learning_rate: float = Field(
+        default=2e-4, gt=0, lt=1, alias="lr", description="Peak learning rate (alias: lr)."
+    )
+    epochs: float | None = Field(default=3.0, gt=0, description="Passes over the training data.")
+    max_steps: int | None = Field(
+        default=None, ge=1, description="Stop after this many optimizer steps (overrides epochs)."
+    )
+    sequence_len: int | Auto = Field(default="auto", description="Max tokens per example, or 'auto'.")
+    micro_batch_size: int | Auto = Field(default="auto", description="Examples per device step, or 'auto'.")
+    gradient_accumulation_steps: int | Auto = Field(
+        default="auto", description="Micro-batches per optimizer step, or 'auto'."
+    )
+    gradient_checkpointing: bool | Auto = Field(
+        default="auto", description="Trade compute for memory, or 'auto'."
+    )
+    warmup_ratio: float = Field(default=0.03, ge=0, lt=1, description="Fraction of steps to warm up.")
+    lr_scheduler: Literal["cosine", "linear", "constant", "constant_with_warmup"] = Field(
+        default="cosine", description="Learning-rate schedule."
+    )
+    optimizer: Literal["adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "sgd"] = Field(
+        default="adamw_torch", description="Optimizer (8-bit ones need bitsandbytes on the device)."
+    )
+    weight_decay: float = Field(default=0.0, ge=0, description="Weight decay.")
+    seed: int = Field(default=42, description="Training seed.")
+    logging_steps: int = Field(default=1, ge=1, description="Log metrics every N steps.")
+    save_steps: int = Field(default=100, ge=1, description="Save a checkpoint every N steps.")
+    eval_steps: int | None = Field(default=None, ge=1, description="Evaluate on dev every N steps.")
+    save_total_limit: int = Field(default=3, ge=1, description="Checkpoints kept on disk.")
+
+    @field_validator("sequence_len", "micro_batch_size", "gradient_accumulation_steps")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("must be a positive integer or 'auto'")
+        return value
+
+
+class DataPaths(Strict):
+    """Where the formatted chat JSONL splits are (relative to the project dir)."""
+
+    train: Path = Field(default=Path("data/formatted/train.jsonl"), description="Training split.")
+    dev: Path | None = Field(default=Path("data/formatted/dev.jsonl"), description="Dev split.")
+    test: Path | None = Field(default=Path("data/formatted/test.jsonl"), description="Test split.")
+
+
+class WandbSpec(Strict):
+    """Weights & Biases tracking (offline by default: nothing leaves the machine)."""
+
+    mode: Literal["offline", "online", "disabled"] = Field(
+        default="offline", description="offline (default) | online | disabled."
+    )
+    project: str = Field(default="seshat", description="W&B project name.")
+    entity: str | None = Field(default=None, description="W&B team or user (online only).")
+
+
+class Tracking(Strict):
+    """Experiment tracking."""
+
+    wandb: WandbSpec = Field(default_factory=WandbSpec, description="Weights & Biases settings.")
+
+
+class Project(Strict):
+    """The whole ``seshat.yaml``."""
+
+    name: str = Field(description="Project name, used in run names.", pattern=r"^[\w.-]+$")
+    language: Language = Field(description="The language being taught (the target).")
+    source_language: Language = Field(
+        default_factory=_spanish, description="The language translations are in (default Spanish)."
+    )
+    sources: list[Source] = Field(default_factory=list, description="Input data sources.")
+    tasks: TaskMix = Field(default_factory=TaskMix, description="Training task mix.")
+    splits: Splits = Field(default_factory=Splits, description="Train/dev/test split.")
+    data: DataPaths = Field(default_factory=DataPaths, description="Formatted chat JSONL paths.")
+    model: ModelSpec = Field(description="Base model.")
+    training: Training = Field(default_factory=Training, description="Method and hyper-parameters.")
+    backend: Literal["axolotl", "llamafactory"] = Field(
+        default="axolotl", description="Trainer that runs the job: axolotl | llamafactory."
+    )
+    profile: str = Field(
+        default="strix-halo", description="Hardware profile name (see `seshat profiles list`)."
+    )
+    tracking: Tracking = Field(default_factory=Tracking, description="Experiment tracking.")
+
+    @model_validator(mode="after")
+    def _unique_source_ids(self) -> Project:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.id in seen:
+                raise ValueError(f"source id {source.id!r} is used twice; ids must be unique")
+            seen.add(source.id)
+        return self
+
+

@@ -1,0 +1,96 @@
+"""YAML and file I/O: line-aware loading for error messages, and atomic writes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seshat.errors import ConfigError
+
+KeyPath = tuple[str | int, ...]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file in the same folder and a rename.
+
+    A crash at any moment leaves either the old file or the new one, never a torn file.
+
+    Args:
+        path: Destination file; its folder is created if needed.
+        text: The full new content (UTF-8).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise ``data`` as block-style YAML, keeping key order."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def _line_map(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            out[(*path, key)] = key_node.start_mark.line + 1
+            _line_map(value_node, (*path, key), out)
+            out[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _line_map(item, (*path, index), out)
+
+
+def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
+    """Load a YAML file and map every key path to its line number.
+
+    Args:
+        path: The YAML file.
+
+    Returns:
+        The parsed data and a ``{key path: line}`` map for error messages.
+
+    Raises:
+        ConfigError: The file is missing, not UTF-8, or not valid YAML (with the line and column).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist.", "run `seshat init DIR` to create a project") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not valid UTF-8 (byte {exc.start}).",
+            "re-save the file as UTF-8 in your editor",
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(
+            f"{where} is not valid YAML: {problem}.",
+            "fix the indentation or quoting at that line (a value containing ': ' or '#' needs quotes)",
+        ) from None
+    lines: dict[KeyPath, int] = {}
+    if node is not None:
+        _line_map(node, (), lines)
+    return data, lines
