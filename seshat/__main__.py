@@ -1,0 +1,7 @@
+"""``python -m seshat``."""
+
+import sys
+
+from seshat.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""Axolotl: render, check and run (``axolotl train CONFIG --launcher python``)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from seshat.backends.base import Backend
+from seshat.backends.schema import Problem
+from seshat.profiles import Profile
+
+
+class Axolotl(Backend):
+    """The Axolotl backend (pinned 0.19.0, the newest for Python 3.11)."""
+
+    name: ClassVar[str] = "axolotl"
+    package: ClassVar[str] = "axolotl"
+
+    def train_argv(self, config_name: str, profile: Profile) -> list[str]:
+        """Single device: ``--launcher python`` (plain ``axolotl train`` re-imports via accelerate)."""
+        launcher = "python" if profile.num_devices == 1 else profile.launcher
+        if launcher == "deepspeed":
+            launcher = "accelerate"
+        return ["axolotl", "train", config_name, "--launcher", launcher]
+
+    def run_env(self, project: Any, profile: Profile) -> dict[str, str]:
+        """Axolotl's telemetry is on unless told otherwise."""
+        return super().run_env(project, profile) | {"AXOLOTL_DO_NOT_TRACK": "1"}
+
+    def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:
+        """Contradictions that Axolotl's own validation lets through."""
+        problems = []
+        if config.get("bf16") in (True, "auto") and config.get("fp16") is True:
+            problems.append(Problem("bf16/fp16", "both are on; choose one precision"))
+        if config.get("load_in_4bit") and config.get("load_in_8bit"):
+            problems.append(Problem("load_in_4bit/load_in_8bit", "both are on; choose one"))
+        if config.get("adapter") == "qlora" and not config.get("load_in_4bit"):
+            problems.append(Problem("adapter", "'qlora' needs load_in_4bit: true"))
+        attention = [k for k in ("flash_attention", "sdp_attention", "eager_attention") if config.get(k)]
+        if len(attention) > 1:
+            problems.append(Problem("/".join(attention), "more than one attention implementation is on"))
+        if profile.device != "cuda":
+            kernels = [k for k in ("lora_mlp_kernel", "lora_qkv_kernel", "lora_o_kernel",
+                                   "lora_embedding_kernel") if config.get(k)]
+            if kernels:
+                problems.append(Problem(kernels[0], f"LoRA kernels need CUDA; profile {profile.name} is {profile.device}"))
+            if config.get("bf16") == "auto":
+                problems.append(Problem("bf16", "'auto' turns on fp16 without a CUDA GPU; set true or false"))
+        if config.get("load_in_4bit") and not profile.supports_4bit:
+            problems.append(Problem("load_in_4bit", f"profile {profile.name} has no 4-bit support"))
+        return problems

@@ -1,0 +1,213 @@
+"""The Backend interface: render a spec for a profile, check it, and say how to run it.
+
+Seshat never owns a training loop. A backend turns the project spec, the plan and the profile
+into the trainer's own YAML (from a Jinja template), checks it strictly, and names the command
+and environment that run it inside the backend's managed venv.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jinja2
+import yaml
+
+from seshat import __version__
+from seshat.backends import templating
+from seshat.backends.schema import Problem, Snapshot, load_snapshot
+from seshat.config.loader import LoadedProject
+from seshat.errors import TemplateError
+from seshat.model_family import chat_template_for
+from seshat.paths import PACKAGE_DIR
+from seshat.plan import Plan
+from seshat.profiles import Profile
+
+CONFIG_FILE = "backend.yaml"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered backend config, ready to check and run.
+
+    Attributes:
+        backend: Backend name.
+        recipe: Template name (``sft``).
+        profile: Profile name.
+        yaml_text: The backend config file's text.
+        config: The same, parsed.
+        files: Extra files to write next to it, by name (LLaMA-Factory's ``dataset_info.json``).
+        argv: The training command, program name first (resolved in the backend env's ``bin/``).
+        env: Environment variables the backend needs (profile + Seshat's defaults).
+    """
+
+    backend: str
+    recipe: str
+    profile: str
+    yaml_text: str
+    config: dict[str, Any]
+    files: dict[str, str] = field(default_factory=dict)
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def write(self, folder: Path) -> Path:
+        """Write the config and its extra files atomically into ``folder``; return the config path."""
+        from seshat.yamlio import atomic_write_text
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in self.files.items():
+            atomic_write_text(folder / name, text)
+        path = folder / CONFIG_FILE
+        atomic_write_text(path, self.yaml_text)
+        return path
+
+
+class Backend:
+    """Base class of the two backends. Subclasses set the class attributes and the hooks."""
+
+    name: ClassVar[str]
+    package: ClassVar[str]
+    extra_templates: ClassVar[dict[str, str]] = {}
+
+    # ---- rendering -------------------------------------------------------------------------
+    def context(self, project: LoadedProject, plan: Plan, profile: Profile, run_dir: Path) -> dict[str, Any]:
+        """Variables a template sees. Paths are relative to the project dir (the backend's cwd)."""
+        spec = project.spec
+        root = project.root
+        dataset_dir = run_dir
+
+        def rel(path: Path | None) -> str | None:
+            if path is None:
+                return None
+            return os.path.relpath(root / path, root) if not Path(path).is_absolute() else str(path)
+
+        def from_dataset_dir(path: Path | None) -> str | None:
+            if path is None:
+                return None
+            return os.path.relpath(root / path, root / dataset_dir)
+
+        model = spec.model
+        return {
+            "seshat_version": __version__,
+            "project": {"name": spec.name},
+            "language": spec.language.model_dump(),
+            "source_language": spec.source_language.model_dump(),
+            "model": {
+                "base": model.base,
+                "revision": model.revision,
+                "trust_remote_code": model.trust_remote_code,
+                "local": model.is_local(root),
+            },
+            "chat_template": chat_template_for(model, self.name, root),
+            "method": plan.method,
+            "lora": spec.training.lora.model_dump(),
+            "train": spec.training.model_dump(),
+            "plan": {name: plan.value(name) for name in (
+                "sequence_len", "micro_batch_size", "gradient_accumulation_steps",
+                "gradient_checkpointing", "precision")} | {"load_in_4bit": plan.load_in_4bit},
+            "profile": profile.model_dump(),
+            "data": {
+                "train": rel(spec.data.train),
+                "dev": rel(spec.data.dev),
+                "train_from_dataset_dir": from_dataset_dir(spec.data.train),
+                "dev_from_dataset_dir": from_dataset_dir(spec.data.dev),
+            },
+            "out": {
+                "run_dir": run_dir.as_posix(),
+                "output_dir": (run_dir / "output").as_posix(),
+                "prepared_dir": (run_dir / "prepared").as_posix(),
+                "dataset_dir": dataset_dir.as_posix(),
+            },
+        }
+
+    def render(
+        self, project: LoadedProject, plan: Plan, profile: Profile, run_dir: Path, recipe: str = "sft"
+    ) -> Rendered:
+        """Render the backend config for ``project`` x ``profile`` into memory.
+
+        Args:
+            project: The validated project.
+            plan: Concrete training numbers.
+            profile: The concrete hardware profile.
+            run_dir: Where the config will live, relative to the project dir.
+            recipe: Template name under ``templates/<backend>/``.
+
+        Returns:
+            The rendered config, its extra files, command and environment.
+
+        Raises:
+            TemplateError: Missing template, undefined variable, or output that is not valid YAML.
+        """
+        env = templating.environment(project.root)
+        context = self.context(project, plan, profile, Path(run_dir))
+        main = f"{self.name}/{recipe}.yaml.j2"
+        try:
+            text = env.get_template(main).render(context)
+            files = {out: env.get_template(f"{self.name}/{tpl}").render(context)
+                     for out, tpl in self.extra_templates.items()}
+        except jinja2.TemplateNotFound as exc:
+            known = ", ".join(templating.recipes(self.name, project.root)) or "none"
+            raise TemplateError(
+                f"No template {exc.name!r} for backend {self.name} (recipes: {known}).",
+                f"set `training.recipe` to one of: {known}, or add templates/{main} to the project",
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(
+                f"Template {main} uses an undefined value: {exc.message}.",
+                "fix the template (project templates/ override shipped ones), then `seshat render` again",
+            ) from None
+        try:
+            config = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise TemplateError(f"Template {main} rendered invalid YAML: {exc}.") from None
+        return Rendered(
+            backend=self.name,
+            recipe=recipe,
+            profile=profile.name,
+            yaml_text=text,
+            config=config,
+            files=files,
+            argv=self.train_argv(CONFIG_FILE, profile),
+            env=self.run_env(project, profile),
+        )
+
+    def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
+        """Environment for the backend process: the profile's variables plus Seshat's defaults."""
+        env = {
+            "DO_NOT_TRACK": "1",
+            "TOKENIZERS_PARALLELISM": "false",
+            "PYTHONUNBUFFERED": "1",
+            "WANDB_DISABLED": "true",
+        }
+        if project.spec.model.is_local(project.root):
+            env |= {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        env |= profile.env
+        return env
+
+    def after_install(self, env_dir: Path) -> None:
+        """Backend-specific fix-ups after the packages are installed (default: none)."""
+
+    def train_argv(self, config_name: str, profile: Profile) -> list[str]:  # pragma: no cover
+        """The training command (first item: a program in the backend env's ``bin/``)."""
+        raise NotImplementedError
+
+    # ---- checking --------------------------------------------------------------------------
+    def shipped_snapshot_path(self) -> Path:
+        """The snapshot shipped for the pinned backend version."""
+        return PACKAGE_DIR / "backends" / "schemas" / f"{self.name}.json"
+
+    def snapshot(self, env_dir: Path | None = None) -> Snapshot:
+        """The schema snapshot: the installed env's if there is one, else the shipped one."""
+        if env_dir is not None and (env_dir / "schema.json").is_file():
+            return load_snapshot(env_dir / "schema.json")
+        return load_snapshot(self.shipped_snapshot_path())
+
+    def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:
+        """Backend-specific consistency rules (contradictory flags and the like)."""
+        return []
+
+    def strict_check(self, rendered: Rendered, profile: Profile, snapshot: Snapshot) -> list[Problem]:
+        """Check a rendered config without importing the backend: schema + consistency rules."""
+        return snapshot.check(rendered.config) + self.rules(rendered.config, profile)

@@ -1,0 +1,101 @@
+"""LLaMA-Factory: render, check and run (``llamafactory-cli train CONFIG``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+from seshat.backends.base import Backend, Rendered
+from seshat.backends.schema import Problem, Snapshot
+from seshat.profiles import Profile
+
+DATASET_INFO = "dataset_info.json"
+
+# What LLaMA-Factory's dataset parser reads from one dataset_info.json entry (0.9.5).
+_ENTRY_KEYS = {
+    "file_name", "formatting", "ranking", "subset", "split", "folder", "num_samples", "columns",
+    "tags", "hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name", "load_from",
+}
+_COLUMN_KEYS = {
+    "prompt", "query", "response", "history", "messages", "system", "tools", "images", "videos",
+    "audios", "chosen", "rejected", "kto_tag",
+}
+_TAG_KEYS = {
+    "role_tag", "content_tag", "user_tag", "assistant_tag", "observation_tag", "function_tag",
+    "system_tag",
+}
+
+
+class LlamaFactory(Backend):
+    """The LLaMA-Factory backend (pinned 0.9.5)."""
+
+    name: ClassVar[str] = "llamafactory"
+    package: ClassVar[str] = "llamafactory"
+    extra_templates: ClassVar[dict[str, str]] = {DATASET_INFO: "dataset_info.json.j2"}
+
+    def after_install(self, env_dir: Path) -> None:
+        """Remove torchaudio's compiled libraries.
+
+        ``mm_plugin.py`` imports torchaudio at module level, text training never uses it, and the
+        pinned torchaudio's libraries do not load beside the pinned torch.
+        """
+        for lib in env_dir.glob("lib/python*/site-packages/torchaudio/**/*.so"):
+            lib.unlink()
+
+    def train_argv(self, config_name: str, profile: Profile) -> list[str]:
+        """``llamafactory-cli train``; multi-device runs set FORCE_TORCHRUN in the env."""
+        return ["llamafactory-cli", "train", config_name]
+
+    def run_env(self, project: Any, profile: Profile) -> dict[str, str]:
+        """LLaMA-Factory needs FORCE_TORCHRUN for more than one device; no version check at start."""
+        env = super().run_env(project, profile) | {"DISABLE_VERSION_CHECK": "1"}
+        if profile.num_devices > 1:
+            env["FORCE_TORCHRUN"] = "1"
+        return env
+
+    def strict_check(self, rendered: Rendered, profile: Profile, snapshot: Snapshot) -> list[Problem]:
+        """Schema + rules for the YAML, and the dataset_info.json entries."""
+        problems = super().strict_check(rendered, profile, snapshot)
+        text = rendered.files.get(DATASET_INFO)
+        if text is not None:
+            problems += check_dataset_info(text, rendered.config)
+        return problems
+
+    def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:
+        """Contradictions LLaMA-Factory accepts or finds only at run time."""
+        problems = []
+        if config.get("bf16") and config.get("fp16"):
+            problems.append(Problem("bf16/fp16", "both are on; choose one precision"))
+        if config.get("quantization_bit") and config.get("finetuning_type") == "full":
+            problems.append(Problem("quantization_bit", "quantized base weights cannot be fully fine-tuned"))
+        if config.get("bf16") and profile.device == "cpu" and not config.get("use_cpu"):
+            problems.append(Problem("bf16", "bf16 on the CPU needs use_cpu: true"))
+        if config.get("quantization_bit") and not profile.supports_4bit:
+            problems.append(Problem("quantization_bit", f"profile {profile.name} has no 4-bit support"))
+        return problems
+
+
+def check_dataset_info(text: str, config: dict[str, Any]) -> list[Problem]:
+    """Check dataset_info.json: known keys per entry, and every dataset the YAML names is there."""
+    problems = []
+    try:
+        info = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Problem(DATASET_INFO, f"not valid JSON: {exc}")]
+    for name, entry in info.items():
+        where = f"{DATASET_INFO}:{name}"
+        for key in entry:
+            if key not in _ENTRY_KEYS:
+                problems.append(Problem(f"{where}.{key}", "unknown key"))
+        for group, known in (("columns", _COLUMN_KEYS), ("tags", _TAG_KEYS)):
+            for key in entry.get(group, {}):
+                if key not in known:
+                    problems.append(Problem(f"{where}.{group}.{key}", "unknown key"))
+        if entry.get("formatting", "alpaca") not in {"alpaca", "sharegpt", "openai"}:
+            problems.append(Problem(f"{where}.formatting", f"unknown value {entry['formatting']!r}"))
+    for key in ("dataset", "eval_dataset"):
+        for name in str(config.get(key) or "").split(","):
+            if name and name.strip() not in info:
+                problems.append(Problem(key, f"dataset {name.strip()!r} is not in {DATASET_INFO}"))
+    return problems

@@ -1,0 +1,233 @@
+"""Runs *inside a backend's own venv* (never imported by Seshat): snapshot and validate.
+
+Usage:
+    python schema_probe.py snapshot axolotl|llamafactory OUT.json
+    python schema_probe.py validate axolotl|llamafactory CONFIG.yaml
+
+``snapshot`` walks the backend's config classes (pydantic models for Axolotl, argument dataclasses
+for LLaMA-Factory) and writes a compact, JSON-only description of every accepted key, its type,
+aliases and enumerations, so that Seshat can check configs without importing the backend.
+``validate`` runs the backend's own validator and prints one JSON line: {"ok": bool, "errors": [...]}.
+This file must only use the standard library plus the backend itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import sys
+import types
+import typing
+from pathlib import PurePath
+
+
+class Walker:
+    """Turns Python type annotations into small JSON type descriptors."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, dict] = {}
+
+    def type_of(self, annotation: object) -> dict:
+        origin = typing.get_origin(annotation)
+        args = typing.get_args(annotation)
+        if annotation is typing.Any or annotation is object:
+            return {"t": "any"}
+        if annotation is type(None) or annotation is None:
+            return {"t": "null"}
+        if origin is typing.Annotated:
+            inner = self.type_of(args[0])
+            patterns = [getattr(m, "pattern", None) for m in annotation.__metadata__]
+            patterns = [p for p in patterns if isinstance(p, str)]
+            if inner == {"t": "str"} and patterns:
+                return {"t": "str", "pattern": patterns[0]}
+            return inner
+        if origin is typing.Literal:
+            return {"t": "enum", "values": [_jsonable(a) for a in args]}
+        if origin in (typing.Union, types.UnionType):
+            return _union([self.type_of(a) for a in args])
+        if origin in (list, tuple, set, frozenset) or _is_abc(origin, "Sequence", "Set"):
+            items = [a for a in args if a is not Ellipsis]
+            return {"t": "list", "items": _union([self.type_of(a) for a in items]) if items else {"t": "any"}}
+        if origin is dict or _is_abc(origin, "Mapping"):
+            return {"t": "dict", "values": self.type_of(args[1]) if len(args) == 2 else {"t": "any"}}
+        if isinstance(annotation, type):
+            if annotation is bool:
+                return {"t": "bool"}
+            if annotation is int:
+                return {"t": "int"}
+            if annotation is float:
+                return {"t": "float"}
+            if annotation is str or issubclass(annotation, PurePath):
+                return {"t": "str"}
+            if issubclass(annotation, enum.Enum):
+                return {"t": "enum", "values": [_jsonable(m.value) for m in annotation]}
+            if annotation in (list, tuple, set):
+                return {"t": "list", "items": {"t": "any"}}
+            if annotation is dict:
+                return {"t": "dict", "values": {"t": "any"}}
+            if _is_pydantic(annotation) or dataclasses.is_dataclass(annotation):
+                return self.model(annotation)
+        if isinstance(annotation, str):
+            return {"t": "any"}
+        return {"t": "any"}
+
+    def model(self, cls: type) -> dict:
+        name = cls.__name__
+        if name not in self.models:
+            self.models[name] = {}  # placeholder against recursion
+            fields: dict[str, dict] = {}
+            aliases: dict[str, str] = {}
+            if _is_pydantic(cls):
+                for field_name, info in cls.model_fields.items():
+                    fields[field_name] = self.type_of(info.annotation)
+                    for alias in (info.alias, info.validation_alias):
+                        if isinstance(alias, str) and alias != field_name:
+                            aliases[alias] = field_name
+            else:
+                hints = typing.get_type_hints(cls)
+                for field in dataclasses.fields(cls):
+                    if field.init:
+                        fields[field.name] = self.type_of(hints.get(field.name, typing.Any))
+            self.models[name] = {"fields": fields, "aliases": aliases}
+        return {"t": "ref", "name": name}
+
+
+def _union(members: list[dict]) -> dict:
+    flat: list[dict] = []
+    for member in members:
+        for item in member["of"] if member["t"] == "union" else [member]:
+            if item not in flat:
+                flat.append(item)
+    if any(m["t"] == "any" for m in flat):
+        return {"t": "any"}
+    return flat[0] if len(flat) == 1 else {"t": "union", "of": flat}
+
+
+def _is_abc(origin: object, *names: str) -> bool:
+    import collections.abc as abc
+
+    return any(origin is getattr(abc, n) for n in names)
+
+
+def _is_pydantic(cls: type) -> bool:
+    return hasattr(cls, "model_fields") and hasattr(cls, "model_validate")
+
+
+def _jsonable(value: object) -> object:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _enum(values: list, nullable: bool = True) -> dict:
+    base = {"t": "enum", "values": sorted(set(values), key=str)}
+    return {"t": "union", "of": [base, {"t": "null"}]} if nullable else base
+
+
+def _versions(*names: str) -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def snapshot_axolotl() -> dict:
+    from transformers.trainer_utils import SchedulerType
+    from transformers.training_args import OptimizerNames
+
+    from axolotl.utils.schemas.config import AxolotlInputConfig
+    from axolotl.utils.schemas.enums import CustomSupportedOptimizers
+
+    walker = Walker()
+    root = walker.model(AxolotlInputConfig)["name"]
+    fields = walker.models[root]["fields"]
+    # Typed as plain `str` upstream, so a typo passes Axolotl's own validation: pin the names.
+    fields["optimizer"] = _enum([o.value for o in OptimizerNames] + [o.value for o in CustomSupportedOptimizers])
+    fields["lr_scheduler"] = _enum([s.value for s in SchedulerType] + ["one_cycle", "rex", "log_sweep"])
+    fields["adapter"] = _enum(["lora", "qlora", "llama-adapter"])
+    fields["wandb_mode"] = _enum(["online", "offline", "disabled"])
+    return {
+        "backend": "axolotl",
+        "versions": _versions("axolotl", "transformers", "peft", "torch", "pydantic"),
+        "root": root,
+        "models": walker.models,
+    }
+
+
+def snapshot_llamafactory() -> dict:
+    from transformers.trainer_utils import SchedulerType
+    from transformers.training_args import OptimizerNames
+
+    from llamafactory.data.template import TEMPLATES
+    from llamafactory.hparams import (
+        DataArguments,
+        FinetuningArguments,
+        GeneratingArguments,
+        ModelArguments,
+        TrainingArguments,
+    )
+
+    walker = Walker()
+    fields: dict[str, dict] = {}
+    for cls in (ModelArguments, DataArguments, TrainingArguments, FinetuningArguments, GeneratingArguments):
+        fields.update(walker.model(cls) and walker.models[cls.__name__]["fields"])
+    # Plain `str` upstream; checked only at run time. Pin the names.
+    fields["template"] = _enum(list(TEMPLATES))
+    fields["optim"] = _enum([o.value for o in OptimizerNames], nullable=False)
+    fields["lr_scheduler_type"] = _enum([s.value for s in SchedulerType], nullable=False)
+    walker.models["LlamaFactoryArguments"] = {"fields": fields, "aliases": {}}
+    return {
+        "backend": "llamafactory",
+        "versions": _versions("llamafactory", "transformers", "peft", "torch", "trl"),
+        "root": "LlamaFactoryArguments",
+        "models": walker.models,
+    }
+
+
+def validate_axolotl(config: dict) -> list[str]:
+    from axolotl.utils.config import validate_config
+    from axolotl.utils.dict import DictDefault
+
+    validate_config(DictDefault(config))
+    return []
+
+
+def validate_llamafactory(config: dict) -> list[str]:
+    from llamafactory.data.template import TEMPLATES
+    from llamafactory.hparams import get_train_args
+
+    errors = []
+    if config.get("template") and config["template"] not in TEMPLATES:
+        errors.append(f"template: unknown template {config['template']!r}")
+    get_train_args(dict(config))
+    return errors
+
+
+def main(argv: list[str]) -> int:
+    action, backend, path = argv[1], argv[2], argv[3]
+    if action == "snapshot":
+        snap = {"axolotl": snapshot_axolotl, "llamafactory": snapshot_llamafactory}[backend]()
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(snap, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+        return 0
+    import yaml
+
+    with open(path, encoding="utf-8") as handle:
+        config = yaml.safe_load(handle)
+    try:
+        errors = {"axolotl": validate_axolotl, "llamafactory": validate_llamafactory}[backend](config)
+    except Exception as exc:  # the backend's own validator raises many kinds
+        errors = [f"{type(exc).__name__}: {exc}"]
+    print("SESHAT-PROBE " + json.dumps({"ok": not errors, "errors": errors}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

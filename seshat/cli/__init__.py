@@ -1,0 +1,1 @@
+"""The command line: thin click commands, lazily imported, one error boundary (``main``)."""

@@ -1,0 +1,57 @@
+"""``seshat backend install NAME`` and ``seshat backend list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def backend() -> None:
+    """Install and list the backends' managed venvs (one per backend x device)."""
+
+
+@backend.command("install")
+@click.argument("name", type=click.Choice(["axolotl", "llamafactory"]))
+@click.option("--device", type=click.Choice(["cpu", "rocm", "cuda"]), default="cpu", show_default=True,
+              help="Which torch build the env gets.")
+@click.option("--requirements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this requirement file instead of the shipped, pinned one.")
+@click.option("--force", is_flag=True, help="Rebuild even if a matching env exists.")
+def install(name: str, device: str, requirements: Path | None, force: bool) -> None:
+    """Build the venv for backend NAME from pinned requirements (cached by their hash)."""
+    from rich.console import Console
+
+    from seshat.backends.envs import install as build
+
+    console = Console(stderr=True)
+    with console.status(f"Building the {name} env ({device})...") as status:
+        env, built = build(name, device, requirements=requirements, force=force,
+                           on_line=lambda line: status.update(f"[{name}/{device}] {line[:100]}"))
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(env.info.get("versions", {}).items()))
+    verb = f"Built in {env.info.get('build_seconds')} s" if built else "Already installed (cached)"
+    click.echo(f"{verb}: {name} ({device}) at {env.path}\n  {versions}")
+
+
+@backend.command("list")
+def list_() -> None:
+    """Show every installed env: backend, device, versions, whether its pins are current, size."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from seshat.backends.envs import installed_envs, planned_env
+    from seshat.paths import seshat_home
+
+    table = Table(title=f"Backend environments in {seshat_home() / 'envs'}")
+    for column in ("backend", "device", "versions", "pins", "built", "path"):
+        table.add_column(column)
+    envs = installed_envs()
+    for env in envs:
+        current = planned_env(env.backend, env.device).key == env.key
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(env.info.get("versions", {}).items()))
+        table.add_row(env.backend, env.device, versions, "current" if current else "outdated",
+                      env.info.get("built_at", "?"), str(env.path))
+    Console().print(table)
+    if not envs:
+        click.echo("None installed. Next: `seshat backend install axolotl` (or llamafactory).")

@@ -1,0 +1,1 @@
+"""Runs: run directories, the subprocess runner, status and tracking."""

@@ -1,0 +1,90 @@
+"""Run an external program (argument list, never a shell), log its output, exit code and duration."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("seshat.process")
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What a finished subprocess left behind.
+
+    Attributes:
+        argv: The command.
+        returncode: Its exit code.
+        seconds: Wall time.
+        tail: Its last output lines (stdout and stderr together).
+    """
+
+    argv: list[str]
+    returncode: int
+    seconds: float
+    tail: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """Whether it exited with 0."""
+        return self.returncode == 0
+
+
+def run_logged(
+    argv: Sequence[str | os.PathLike[str]],
+    log_path: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+    tail_lines: int = 40,
+) -> Finished:
+    """Run ``argv``, appending its combined output to ``log_path``; never raises on a non-zero exit.
+
+    Args:
+        argv: Program and arguments.
+        log_path: Log file (appended to; the command, exit code and duration are logged too).
+        env: Extra environment variables on top of this process's environment.
+        cwd: Working directory.
+        on_line: Called with every output line (for progress display).
+        tail_lines: How many last lines to keep for error messages.
+
+    Returns:
+        Exit code, duration and the output's tail.
+    """
+    args = [os.fspath(a) for a in argv]
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    tail: deque[str] = deque(maxlen=tail_lines)
+    start = time.monotonic()
+    with open(log_path, "a", encoding="utf-8") as handle:
+        handle.write(f"$ {' '.join(args)}\n")
+        handle.flush()
+        try:
+            proc = subprocess.Popen(
+                args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env, cwd=cwd,
+                text=True, encoding="utf-8", errors="replace", bufsize=1,
+            )
+        except OSError as exc:
+            handle.write(f"[seshat] could not start: {exc}\n")
+            return Finished(args, 127, time.monotonic() - start, [str(exc)])
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            handle.write(line)
+            stripped = line.rstrip("\n")
+            tail.append(stripped)
+            if on_line is not None:
+                on_line(stripped)
+        returncode = proc.wait()
+        seconds = time.monotonic() - start
+        handle.write(f"[seshat] exit code {returncode} after {seconds:.1f} s\n")
+    log.info("%s: exit code %s after %.1f s", args[0], returncode, seconds)
+    return Finished(args, returncode, seconds, list(tail))
