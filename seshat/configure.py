@@ -43,7 +43,6 @@ class CheckReport:
     snapshot: str = ""
     backend_errors: list[str] | None = None
     backend_seconds: float | None = None
-    backend_skipped: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -138,11 +137,9 @@ def backend_check(prepared: Prepared, config_path: Path, report: CheckReport) ->
     backend = prepared.backend.name
     env = find_env(backend, "cpu") or find_env(backend, prepared.resolved.profile.torch_flavour)
     if env is None:
-        report.backend_skipped = (
-            f"the {backend} env is not installed: run `seshat backend install {backend}` "
-            "to also run its own validator"
-        )
-        return
+        from seshat.backends.envs import require_env
+
+        require_env(backend, "cpu", "`seshat check --strict-only` to check without the backend")
     start = time.perf_counter()
     rendered_env = prepared.backend.run_env(prepared.project, prepared.resolved.profile)
     done = run_logged(

@@ -120,8 +120,13 @@ def find_env(backend: str, device: str) -> BackendEnv | None:
     return env if env.installed else None
 
 
-def require_env(backend: str, device: str) -> BackendEnv:
+def require_env(backend: str, device: str, alternative: str = "") -> BackendEnv:
     """Like :func:`find_env` but raise a clear error naming the install command.
+
+    Args:
+        backend: Backend name.
+        device: Device of the env.
+        alternative: Another way out to mention after the install command.
 
     Raises:
         BackendEnvError: Not installed (or installed with outdated pins).
@@ -134,7 +139,8 @@ def require_env(backend: str, device: str) -> BackendEnv:
            if others else f"The {backend} backend environment for device {device} is not installed. ")
     raise BackendEnvError(
         why + "Seshat runs each backend in its own venv (their dependency pins conflict).",
-        f"run `seshat backend install {backend} --device {device}` (a few minutes, once; cached)",
+        f"run `seshat backend install {backend} --device {device}` (a few minutes, once; cached)"
+        + (f", or {alternative}" if alternative else ""),
     )
 
 

@@ -66,9 +66,6 @@ def check(project_dir: Path, strict_only: bool, overrides: tuple[str, ...]) -> N
     if strict_only:
         return
     backend_check(prepared, path, report)
-    if report.backend_skipped:
-        click.echo(f"Backend validator skipped: {report.backend_skipped}.")
-        return
     if report.backend_errors:
         raise CheckError(
             f"{prepared.backend.name}'s own validator rejected the {label}:",

@@ -1,0 +1,39 @@
+"""Shared fixtures: a scaffolded project, a private SESHAT_HOME, CLI runners."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SESHAT = [sys.executable, "-m", "seshat"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A freshly scaffolded project (hub model id, default backend and profile)."""
+    from seshat.scaffold import scaffold
+
+    folder = tmp_path / "proj"
+    scaffold(folder, name="Shipibo-Konibo", code="shp")
+    return folder
+
+
+@pytest.fixture
+def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A SESHAT_HOME with no backend env installed."""
+    home = tmp_path / "seshat-home"
+    monkeypatch.setenv("SESHAT_HOME", str(home))
+    return home
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real `seshat` entry point in a subprocess."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env["COLUMNS"] = "200"
+    return subprocess.run([*SESHAT, *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=600)
