@@ -43,6 +43,7 @@ class CheckReport:
     snapshot: str = ""
     backend_errors: list[str] | None = None
     backend_seconds: float | None = None
+    backend_notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -130,27 +131,70 @@ def strict_check(prepared: Prepared, rendered: Rendered, report: CheckReport) ->
 
 
 def backend_check(prepared: Prepared, config_path: Path, report: CheckReport) -> None:
-    """Fill ``report`` with the backend's own validator, run inside its env on the written config."""
-    from seshat.backends.envs import PROBE, find_env
-    from seshat.runs.process import run_logged
+    """Fill ``report`` with the backend's own validator, run inside its env on the written config.
+
+    Raises:
+        BackendEnvError: The backend env is not installed (names the install command).
+    """
+    from seshat.backends.envs import find_env, require_env
 
     backend = prepared.backend.name
     env = find_env(backend, "cpu") or find_env(backend, prepared.resolved.profile.torch_flavour)
     if env is None:
-        from seshat.backends.envs import require_env
-
         require_env(backend, "cpu", "`seshat check --strict-only` to check without the backend")
+        return
     start = time.perf_counter()
-    rendered_env = prepared.backend.run_env(prepared.project, prepared.resolved.profile)
-    done = run_logged(
-        [env.python, PROBE, "validate", backend, config_path.resolve()],
-        config_path.parent / "check.log",
-        env=rendered_env | {"SESHAT_DEVICE": prepared.resolved.profile.device},
-        cwd=prepared.project.root,
+    results = run_validator(
+        env.python, backend, [config_path], prepared.resolved.profile.device,
+        prepared.backend.run_env(prepared.project, prepared.resolved.profile),
+        config_path.parent / "check.log", prepared.project.root,
     )
     report.backend_seconds = time.perf_counter() - start
-    verdict = next((line for line in reversed(done.tail) if line.startswith("SESHAT-PROBE ")), None)
-    if verdict is None:
-        report.backend_errors = [f"the validator crashed (exit code {done.returncode}); see {config_path.parent / 'check.log'}"]
-        return
-    report.backend_errors = json.loads(verdict.removeprefix("SESHAT-PROBE "))["errors"]
+    result = results[config_path.resolve()]
+    report.backend_errors = result["errors"]
+    report.backend_notes = result.get("notes", [])
+
+
+def run_validator(
+    python: Path,
+    backend: str,
+    configs: list[Path],
+    target_device: str,
+    env: dict[str, str],
+    log_path: Path,
+    cwd: Path,
+) -> dict[Path, dict]:
+    """Run the backend's own validator on ``configs`` in one process of its env.
+
+    Args:
+        python: The backend env's Python.
+        backend: Backend name.
+        configs: Rendered config files.
+        target_device: The device the configs are meant for (hardware checks answer as it would).
+        env: Environment for the process (the rendered run environment).
+        log_path: Where the validator's output goes.
+        cwd: Working directory (the project dir: configs use project-relative paths).
+
+    Returns:
+        For each resolved config path: ``{"ok", "errors", "notes"}``; a crash counts as an error.
+    """
+    from seshat.backends.envs import PROBE
+    from seshat.runs.process import run_logged
+
+    paths = [c.resolve() for c in configs]
+    lines: list[str] = []
+    done = run_logged(
+        [python, PROBE, "validate", backend, *paths], log_path,
+        env=env | {"SESHAT_TARGET_DEVICE": target_device}, cwd=cwd,
+        on_line=lambda line: lines.append(line) if line.startswith("SESHAT-PROBE ") else None,
+    )
+    results: dict[Path, dict] = {}
+    for line in lines:
+        result = json.loads(line.removeprefix("SESHAT-PROBE "))
+        results[Path(result["file"])] = result
+    for path in paths:
+        results.setdefault(path, {
+            "ok": False, "notes": [],
+            "errors": [f"the validator crashed (exit code {done.returncode}); see {log_path}"],
+        })
+    return results

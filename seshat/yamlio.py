@@ -86,8 +86,12 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context_mark", None)
+        opened = ""
+        if context is not None and (mark is None or context.line != mark.line):
+            opened = f" ({getattr(exc, 'context', None) or 'started'} at line {context.line + 1}, column {context.column + 1})"
         raise ConfigError(
-            f"{where} is not valid YAML: {problem}.",
+            f"{where} is not valid YAML: {problem}{opened}.",
             "fix the indentation or quoting at that line (a value containing ': ' or '#' needs quotes)",
         ) from None
     lines: dict[KeyPath, int] = {}

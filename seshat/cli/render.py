@@ -72,4 +72,5 @@ def check(project_dir: Path, strict_only: bool, overrides: tuple[str, ...]) -> N
             report.backend_errors,
             f"see {path.parent / 'check.log'}; fix seshat.yaml or the profile, then `seshat check` again",
         )
-    click.echo(f"{prepared.backend.name}'s own validator passed in {report.backend_seconds:.1f} s.")
+    notes = f" ({'; '.join(report.backend_notes)})" if report.backend_notes else ""
+    click.echo(f"{prepared.backend.name}'s own validator passed in {report.backend_seconds:.1f} s{notes}.")

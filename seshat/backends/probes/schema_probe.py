@@ -2,12 +2,13 @@
 
 Usage:
     python schema_probe.py snapshot axolotl|llamafactory OUT.json
-    python schema_probe.py validate axolotl|llamafactory CONFIG.yaml
+    python schema_probe.py validate axolotl|llamafactory CONFIG.yaml [CONFIG.yaml ...]
 
 ``snapshot`` walks the backend's config classes (pydantic models for Axolotl, argument dataclasses
 for LLaMA-Factory) and writes a compact, JSON-only description of every accepted key, its type,
 aliases and enumerations, so that Seshat can check configs without importing the backend.
-``validate`` runs the backend's own validator and prints one JSON line: {"ok": bool, "errors": [...]}.
+``validate`` runs the backend's own validator on each file and prints one line per file:
+``SESHAT-PROBE {"file": ..., "ok": bool, "errors": [...], "notes": [...]}``.
 This file must only use the standard library plus the backend itself.
 """
 
@@ -190,6 +191,28 @@ def snapshot_llamafactory() -> dict:
     }
 
 
+def assume_target_gpu() -> list[str]:
+    """Validate a GPU profile's config on a machine without that GPU.
+
+    The backends' validators also test the *current* machine's hardware (e.g. "Your setup doesn't
+    support bf16/gpu"). When the target device (SESHAT_TARGET_DEVICE) is a GPU that this machine
+    lacks, answer those hardware questions as the target would; every other check runs as is.
+    """
+    import os
+
+    target = os.environ.get("SESHAT_TARGET_DEVICE", "cpu")
+    if target == "cpu":
+        return []
+    import torch
+
+    if torch.cuda.is_available():
+        return []
+    import transformers.training_args as training_args
+
+    training_args.is_torch_bf16_gpu_available = lambda: True
+    return [f"hardware checks answered as on the target device ({target})"]
+
+
 def validate_axolotl(config: dict) -> list[str]:
     from axolotl.utils.config import validate_config
     from axolotl.utils.dict import DictDefault
@@ -210,22 +233,26 @@ def validate_llamafactory(config: dict) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    action, backend, path = argv[1], argv[2], argv[3]
+    action, backend, paths = argv[1], argv[2], argv[3:]
     if action == "snapshot":
         snap = {"axolotl": snapshot_axolotl, "llamafactory": snapshot_llamafactory}[backend]()
-        with open(path, "w", encoding="utf-8") as handle:
+        with open(paths[0], "w", encoding="utf-8") as handle:
             json.dump(snap, handle, indent=1, sort_keys=True)
             handle.write("\n")
         return 0
     import yaml
 
-    with open(path, encoding="utf-8") as handle:
-        config = yaml.safe_load(handle)
-    try:
-        errors = {"axolotl": validate_axolotl, "llamafactory": validate_llamafactory}[backend](config)
-    except Exception as exc:  # the backend's own validator raises many kinds
-        errors = [f"{type(exc).__name__}: {exc}"]
-    print("SESHAT-PROBE " + json.dumps({"ok": not errors, "errors": errors}))
+    notes = assume_target_gpu()
+    validate = {"axolotl": validate_axolotl, "llamafactory": validate_llamafactory}[backend]
+    for path in paths:  # one import of the backend, many configs
+        with open(path, encoding="utf-8") as handle:
+            config = yaml.safe_load(handle)
+        try:
+            errors = validate(config)
+        except Exception as exc:  # the backend's own validator raises many kinds
+            errors = [f"{type(exc).__name__}: {exc}"]
+        result = {"file": path, "ok": not errors, "errors": errors, "notes": notes}
+        print("SESHAT-PROBE " + json.dumps(result), flush=True)
     return 0
 
 

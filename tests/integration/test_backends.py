@@ -1,0 +1,101 @@
+"""Real backend environments: build them (cached by their pins), then run each backend's own
+validator on every rendered template x profile x method, and on planted errors.
+
+Marked `integration`: the first run builds Axolotl (~4 GB) and LLaMA-Factory (~2 GB) venvs under
+SESHAT_HOME; later runs reuse them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import run_cli
+from matrix import matrix, render_case
+from seshat.backends.envs import find_env
+from seshat.configure import run_validator
+
+pytestmark = pytest.mark.integration
+BACKENDS = ("axolotl", "llamafactory")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_env(request: pytest.FixtureRequest):  # noqa: ANN201
+    name = request.param
+    result = run_cli("backend", "install", name, "--device", "cpu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    env = find_env(name, "cpu")
+    assert env is not None and env.installed
+    return name, env
+
+
+def test_backend_list_shows_env(backend_env) -> None:  # noqa: ANN001
+    name, env = backend_env
+    listed = run_cli("backend", "list")
+    assert name in listed.stdout and "current" in listed.stdout
+
+
+def test_installed_schema_matches_shipped_snapshot(backend_env) -> None:  # noqa: ANN001
+    name, env = backend_env
+    from seshat.backends import get_backend
+
+    shipped = json.loads(get_backend(name).shipped_snapshot_path().read_text())
+    installed = json.loads((env.path / "schema.json").read_text())
+    assert installed == shipped, "the pinned backend's schema drifted from the shipped snapshot"
+
+
+def test_backend_validator_accepts_every_render(backend_env, project: Path) -> None:  # noqa: ANN001
+    name, env = backend_env
+    by_device: dict[str, list[Path]] = {}
+    for backend, recipe, profile, method in matrix():
+        if backend != name:
+            continue
+        prepared, rendered = render_case(project, backend, recipe, profile, method)
+        folder = project / "renders" / f"{recipe}-{profile}-{method}"
+        path = rendered.write(folder)
+        by_device.setdefault(prepared.resolved.profile.device, []).append(path)
+    assert by_device
+    for device, paths in by_device.items():
+        results = run_validator(env.python, name, paths, device, {"HF_HUB_OFFLINE": "1"},
+                                project / f"validate-{device}.log", project)
+        failed = {str(p): r["errors"] for p, r in results.items() if not r["ok"]}
+        assert not failed, failed
+
+
+PLANTED = {
+    "axolotl": [("lora_r", "ocho"), ("num_epochs", "tres"), ("micro_batch_size", "dos")],
+    # LLaMA-Factory itself accepts wrong types (lora_rank: "ocho"): only the strict check catches those.
+    "llamafactory": [("lora_rr", 8), ("template", "qwen3_nothinkk")],
+}
+
+
+def test_backend_validator_rejects_planted_errors(backend_env, project: Path) -> None:  # noqa: ANN001
+    name, env = backend_env
+    prepared, rendered = render_case(project, name, "sft", "strix-halo-cpu", "lora")
+    rendered.write(project / "base")
+    paths = []
+    for key, value in PLANTED[name]:
+        config = copy.deepcopy(rendered.config)
+        config[key] = value
+        folder = project / f"planted-{key}"
+        folder.mkdir()
+        for extra, text in rendered.files.items():
+            (folder / extra).write_text(text)
+        (folder / "backend.yaml").write_text(yaml.safe_dump(config))
+        paths.append(folder / "backend.yaml")
+    results = run_validator(env.python, name, paths, "cpu", {}, project / "planted.log", project)
+    for (key, _), path in zip(PLANTED[name], paths, strict=True):
+        result = results[path.resolve()]
+        assert not result["ok"], f"{name} accepted {key}"
+        assert any(key in error or "ocho" in error or "tres" in error or "dos" in error for error in result["errors"]), result
+
+
+def test_check_command_runs_both_checks(backend_env, project: Path) -> None:  # noqa: ANN001
+    name, _ = backend_env
+    result = run_cli("check", "-C", str(project), f"backend={name}", "profile=strix-halo-rocm", "training.method=qlora")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Strict check passed" in result.stdout and "own validator passed" in result.stdout
