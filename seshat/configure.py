@@ -104,17 +104,24 @@ def write_render(
     path = folder / CONFIG_FILE
     old = path.read_text(encoding="utf-8") if path.is_file() else None
     rendered.write(folder)
-    plan = {"profile": prepared.resolved.profile.name, "profile_reason": prepared.resolved.reason,
-            **prepared.plan.to_dict()}
+    plan = {
+        "profile": prepared.resolved.profile.name,
+        "profile_reason": prepared.resolved.reason,
+        **prepared.plan.to_dict(),
+    }
     from seshat.yamlio import atomic_write_text
 
     atomic_write_text(folder / "plan.json", json.dumps(plan, indent=2, sort_keys=True) + "\n")
     diff = None
     if old is not None:
-        diff = "".join(difflib.unified_diff(
-            old.splitlines(keepends=True), rendered.yaml_text.splitlines(keepends=True),
-            fromfile=f"{path.name} (previous)", tofile=f"{path.name} (new)",
-        ))
+        diff = "".join(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                rendered.yaml_text.splitlines(keepends=True),
+                fromfile=f"{path.name} (previous)",
+                tofile=f"{path.name} (new)",
+            )
+        )
     return path, diff
 
 
@@ -145,9 +152,13 @@ def backend_check(prepared: Prepared, config_path: Path, report: CheckReport) ->
         return
     start = time.perf_counter()
     results = run_validator(
-        env.python, backend, [config_path], prepared.resolved.profile.device,
+        env.python,
+        backend,
+        [config_path],
+        prepared.resolved.profile.device,
         prepared.backend.run_env(prepared.project, prepared.resolved.profile),
-        config_path.parent / "check.log", prepared.project.root,
+        config_path.parent / "check.log",
+        prepared.project.root,
     )
     report.backend_seconds = time.perf_counter() - start
     result = results[config_path.resolve()]
@@ -184,8 +195,10 @@ def run_validator(
     paths = [c.resolve() for c in configs]
     lines: list[str] = []
     done = run_logged(
-        [python, PROBE, "validate", backend, *paths], log_path,
-        env=env | {"SESHAT_TARGET_DEVICE": target_device}, cwd=cwd,
+        [python, PROBE, "validate", backend, *paths],
+        log_path,
+        env=env | {"SESHAT_TARGET_DEVICE": target_device},
+        cwd=cwd,
         on_line=lambda line: lines.append(line) if line.startswith("SESHAT-PROBE ") else None,
     )
     results: dict[Path, dict] = {}
@@ -193,8 +206,12 @@ def run_validator(
         result = json.loads(line.removeprefix("SESHAT-PROBE "))
         results[Path(result["file"])] = result
     for path in paths:
-        results.setdefault(path, {
-            "ok": False, "notes": [],
-            "errors": [f"the validator crashed (exit code {done.returncode}); see {log_path}"],
-        })
+        results.setdefault(
+            path,
+            {
+                "ok": False,
+                "notes": [],
+                "errors": [f"the validator crashed (exit code {done.returncode}); see {log_path}"],
+            },
+        )
     return results

@@ -32,7 +32,9 @@ class Memory(_Strict):
 
     total_gb: float = Field(gt=0, description="Installed memory (unified memory counts once).")
     usable_gb: float = Field(gt=0, description="What one training process may use on the device.")
-    safety_margin: float = Field(default=0.1, ge=0, lt=1, description="Fraction kept free by the planner.")
+    safety_margin: float = Field(
+        default=0.1, ge=0, lt=1, description="Fraction kept free by the planner."
+    )
 
 
 class Defaults(_Strict):
@@ -82,7 +84,9 @@ class AliasProfile(_Strict):
 
     name: str
     description: str
-    alias: dict[Device, str] = Field(description="Device -> concrete profile name; 'cpu' is the fallback.")
+    alias: dict[Device, str] = Field(
+        description="Device -> concrete profile name; 'cpu' is the fallback."
+    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,10 @@ def load_file(path: Path) -> Profile | AliasProfile:
     """
     data, lines = load_yaml_with_lines(path)
     if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a profile must be a mapping of keys.", "compare with `seshat profiles show strix-halo-cpu`")
+        raise ProfileError(
+            f"{path}: a profile must be a mapping of keys.",
+            "compare with `seshat profiles show strix-halo-cpu`",
+        )
     data.setdefault("name", path.stem)
     model: type[BaseModel] = AliasProfile if "alias" in data else Profile
     try:
@@ -159,7 +166,8 @@ def resolve(name: str, project_dir: Path | None, backend_python: Path | None = N
         guess = f" Did you mean {close[0]!r}?" if close else ""
         raise ProfileError(
             f"Unknown hardware profile {name!r}.{guess} Known profiles: {', '.join(known)}.",
-            f"pick one with `profile=NAME`, or make your own with `seshat profiles cp {close[0] if close else 'strix-halo-cpu'} {name}`",
+            "pick one with `profile=NAME`, or make your own with "
+            f"`seshat profiles cp {close[0] if close else 'strix-halo-cpu'} {name}`",
         )
     loaded = load_file(known[name])
     if isinstance(loaded, Profile):
@@ -167,7 +175,9 @@ def resolve(name: str, project_dir: Path | None, backend_python: Path | None = N
     device, why = detect_device(backend_python)
     target = loaded.alias.get(device) or loaded.alias.get("cpu")
     if target is None:
-        raise ProfileError(f"Alias profile {name!r} has no entry for device {device!r} and no 'cpu' fallback.")
+        raise ProfileError(
+            f"Alias profile {name!r} has no entry for device {device!r} and no 'cpu' fallback."
+        )
     if target == name:
         raise ProfileError(f"Alias profile {name!r} points at itself.")
     inner = resolve(target, project_dir, backend_python)
@@ -204,9 +214,17 @@ def detect_device(backend_python: Path | None) -> tuple[Device, str]:
     import subprocess
 
     try:
-        out = subprocess.run(
-            [str(backend_python), "-c", _PROBE], capture_output=True, text=True, timeout=120, check=True
-        ).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [str(backend_python), "-c", _PROBE],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         info = json.loads(out)
     except (subprocess.SubprocessError, OSError, ValueError, IndexError) as exc:
         return "cpu", f"asking the backend env's torch for a GPU failed ({exc}); using the CPU"
@@ -214,7 +232,9 @@ def detect_device(backend_python: Path | None) -> tuple[Device, str]:
         return "rocm", f"the backend env's ROCm torch {info['hip']} sees {info.get('name')}"
     if info.get("available"):
         return "cuda", f"the backend env's CUDA torch {info.get('cuda')} sees {info.get('name')}"
-    flavour = f"ROCm {info['hip']}" if info.get("hip") else ("CUDA" if info.get("cuda") else "CPU-only")
+    flavour = (
+        f"ROCm {info['hip']}" if info.get("hip") else ("CUDA" if info.get("cuda") else "CPU-only")
+    )
     return "cpu", f"the backend env's torch ({flavour} build) sees no GPU"
 
 
@@ -243,7 +263,10 @@ def copy_profile(name: str, dest: Path, project_dir: Path | None) -> Path:
         else:
             dest = (project_dir or Path.cwd()) / "profiles" / f"{dest.name}.yaml"
     if dest.exists():
-        raise ProfileError(f"{dest} already exists; not overwriting it.", "pick another name or delete the file first")
+        raise ProfileError(
+            f"{dest} already exists; not overwriting it.",
+            "pick another name or delete the file first",
+        )
     dest.parent.mkdir(parents=True, exist_ok=True)
     text = known[name].read_text(encoding="utf-8")
     if dest.stem != name:

@@ -133,11 +133,22 @@ def scaffold(
     folder = Path(folder)
     config = folder / "seshat.yaml"
     if config.exists() and not force:
-        raise ConfigError(f"{config} already exists; not overwriting it.", "edit it, or pass --force to start over")
-    project = "".join(c if c.isalnum() or c in "-_." else "-" for c in folder.resolve().name) or "project"
+        raise ConfigError(
+            f"{config} already exists; not overwriting it.",
+            "edit it, or pass --force to start over",
+        )
+    project = (
+        "".join(c if c.isalnum() or c in "-_." else "-" for c in folder.resolve().name) or "project"
+    )
     text = TEMPLATE.format(
-        project=project, name=_quote(name), code=code, source_name=_quote(source_name),
-        source_code=source_code, model=_quote(model), backend=backend, profile=profile,
+        project=project,
+        name=_quote(name),
+        code=code,
+        source_name=_quote(source_name),
+        source_code=source_code,
+        model=_quote(model),
+        backend=backend,
+        profile=profile,
     )
     for sub in ("data/raw", "data/formatted", "runs"):
         (folder / sub).mkdir(parents=True, exist_ok=True)

@@ -73,7 +73,9 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist.", "run `seshat init DIR` to create a project") from None
+        raise ConfigError(
+            f"{path} does not exist.", "run `seshat init DIR` to create a project"
+        ) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path} is not valid UTF-8 (byte {exc.start}).",
@@ -89,7 +91,8 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
         context = getattr(exc, "context_mark", None)
         opened = ""
         if context is not None and (mark is None or context.line != mark.line):
-            opened = f" ({getattr(exc, 'context', None) or 'started'} at line {context.line + 1}, column {context.column + 1})"
+            what = getattr(exc, "context", None) or "started"
+            opened = f" ({what} at line {context.line + 1}, column {context.column + 1})"
         raise ConfigError(
             f"{where} is not valid YAML: {problem}{opened}.",
             "fix the indentation or quoting at that line (a value containing ': ' or '#' needs quotes)",

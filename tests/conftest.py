@@ -31,9 +31,13 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real `seshat` entry point in a subprocess."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env["COLUMNS"] = "200"
-    return subprocess.run([*SESHAT, *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=600)
+    return subprocess.run(
+        [*SESHAT, *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=600
+    )

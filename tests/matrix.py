@@ -29,12 +29,15 @@ def matrix() -> list[tuple[str, str, str, str]]:
     return cases
 
 
-def render_case(project: Path, backend: str, recipe: str, profile: str, method: str):  # noqa: ANN201
+def render_case(project: Path, backend: str, recipe: str, profile: str, method: str):
     from seshat.config.loader import load_project
     from seshat.configure import prepare
 
-    loaded = load_project(project, [f"backend={backend}", f"profile={profile}", f"training.method={method}"])
+    loaded = load_project(
+        project, [f"backend={backend}", f"profile={profile}", f"training.method={method}"]
+    )
     prepared = prepare(loaded)
-    rendered = prepared.backend.render(loaded, prepared.plan, prepared.resolved.profile,
-                                       Path("runs") / "golden", recipe)
+    rendered = prepared.backend.render(
+        loaded, prepared.plan, prepared.resolved.profile, Path("runs") / "golden", recipe
+    )
     return prepared, rendered

@@ -14,19 +14,27 @@ HEAVY = ("torch", "transformers", "axolotl", "llamafactory", "peft", "datasets",
 
 def _modules_after(code: str, cwd: Path) -> set[str]:
     probe = f"import sys, json\n{code}\nprint('MODULES=' + json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=cwd, check=True
+    ).stdout
     return set(json.loads(out.split("MODULES=")[-1]))
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
-    mods = _modules_after("from seshat.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass", tmp_path)
+    mods = _modules_after(
+        "from seshat.cli.main import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass",
+        tmp_path,
+    )
     assert not [m for m in mods if m.split(".")[0] in HEAVY]
     # the help screen does not even load the config layer
     assert "pydantic" not in mods and "jinja2" not in mods and "rich" not in mods
 
 
 def test_render_imports_no_torch_or_backend(project: Path) -> None:
-    mods = _modules_after(f"from seshat.cli.main import main\nmain(['render', '-C', {str(project)!r}, 'profile=strix-halo-cpu'])", project)
+    mods = _modules_after(
+        f"from seshat.cli.main import main\nmain(['render', '-C', {str(project)!r}, 'profile=strix-halo-cpu'])",
+        project,
+    )
     assert not [m for m in mods if m.split(".")[0] in HEAVY]
 
 
@@ -54,7 +62,10 @@ def test_malformed_yaml(project: Path) -> None:
 def test_unknown_profile(project: Path) -> None:
     result = run_cli("render", "-C", str(project), "profile=strix-halo-gpu")
     _is_one_clear_paragraph(result)
-    assert "Unknown hardware profile 'strix-halo-gpu'" in result.stderr and "strix-halo-cpu" in result.stderr
+    assert (
+        "Unknown hardware profile 'strix-halo-gpu'" in result.stderr
+        and "strix-halo-cpu" in result.stderr
+    )
 
 
 def test_missing_base_model_path(project: Path) -> None:
@@ -64,7 +75,13 @@ def test_missing_base_model_path(project: Path) -> None:
 
 
 def test_missing_backend_env(project: Path, tmp_path: Path) -> None:
-    result = run_cli("check", "-C", str(project), "profile=strix-halo-cpu", env={"SESHAT_HOME": str(tmp_path / "h")})
+    result = run_cli(
+        "check",
+        "-C",
+        str(project),
+        "profile=strix-halo-cpu",
+        env={"SESHAT_HOME": str(tmp_path / "h")},
+    )
     assert "Strict check passed" in result.stdout
     _is_one_clear_paragraph(result)
     assert "seshat backend install axolotl --device cpu" in result.stderr
@@ -108,7 +125,9 @@ def test_project_override_key_works_for_just(project: Path) -> None:
 
 
 def test_alias_reason_is_printed(project: Path, tmp_path: Path) -> None:
-    result = run_cli("render", "-C", str(project), env={"SESHAT_HOME": str(tmp_path / "h"), "SESHAT_DEVICE": ""})
+    result = run_cli(
+        "render", "-C", str(project), env={"SESHAT_HOME": str(tmp_path / "h"), "SESHAT_DEVICE": ""}
+    )
     assert result.returncode == 0, result.stderr
     assert "'strix-halo' -> 'strix-halo-cpu'" in result.stdout
 
@@ -121,7 +140,9 @@ def test_init_refuses_to_overwrite(project: Path) -> None:
 
 def test_profiles_commands(tmp_path: Path) -> None:
     listed = run_cli("profiles", "list", "-C", str(tmp_path))
-    assert listed.returncode == 0 and "strix-halo-rocm" in listed.stdout and "alias" in listed.stdout
+    assert (
+        listed.returncode == 0 and "strix-halo-rocm" in listed.stdout and "alias" in listed.stdout
+    )
     shown = run_cli("profiles", "show", "strix-halo-rocm")
     assert "HSA_OVERRIDE_GFX_VERSION" in shown.stdout
     copied = run_cli("profiles", "cp", "strix-halo-cpu", "laptop", "-C", str(tmp_path))

@@ -20,8 +20,16 @@ def test_scaffold_validates_with_defaults(project: Path) -> None:
 
 
 def test_overrides_are_typed_and_nested(project: Path) -> None:
-    spec = load_project(project, ["training.lr=1e-4", "training.lora.rank=128", "backend=llamafactory",
-                                  "profile=strix-halo-cpu", "training.max_steps=10"]).spec
+    spec = load_project(
+        project,
+        [
+            "training.lr=1e-4",
+            "training.lora.rank=128",
+            "backend=llamafactory",
+            "profile=strix-halo-cpu",
+            "training.max_steps=10",
+        ],
+    ).spec
     assert spec.training.learning_rate == pytest.approx(1e-4)
     assert spec.training.lora.rank == 128
     assert spec.training.max_steps == 10
@@ -65,7 +73,8 @@ def test_unknown_key_names_file_line_path_and_suggestion(project: Path) -> None:
     assert "seshat.yaml:" in message
     assert "training.lora.rnak: unknown key" in message
     assert "Did you mean 'rank'?" in message
-    line = next(i for i, l in enumerate((project / "seshat.yaml").read_text().splitlines(), 1) if "rnak" in l)
+    lines = (project / "seshat.yaml").read_text().splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if "rnak" in text)
     assert f"seshat.yaml:{line}:" in message
 
 
@@ -104,7 +113,11 @@ def test_missing_config_names_init(tmp_path: Path) -> None:
 
 
 def test_duplicate_source_ids_rejected(project: Path) -> None:
-    _write(project, "sources: []", "sources:\n  - {id: a, path: x.tsv, format: tsv}\n  - {id: a, path: y.tsv, format: tsv}")
+    _write(
+        project,
+        "sources: []",
+        "sources:\n  - {id: a, path: x.tsv, format: tsv}\n  - {id: a, path: y.tsv, format: tsv}",
+    )
     with pytest.raises(ConfigError, match="used twice"):
         load_project(project)
 
@@ -118,5 +131,10 @@ def test_config_schema_lists_every_section() -> None:
     from seshat.config.schema_doc import describe
 
     text = describe()
-    for key in ("training.lora.rank", "training.learning_rate (alias: lr)", "sources[].access", "tracking.wandb.mode"):
+    for key in (
+        "training.lora.rank",
+        "training.learning_rate (alias: lr)",
+        "sources[].access",
+        "tracking.wandb.mode",
+    ):
         assert key in text

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from matrix import matrix, render_case
+
 from seshat.configure import CheckReport, strict_check
 from seshat.errors import ConfigError
 
@@ -52,7 +52,14 @@ def test_qlora_on_a_profile_without_4bit_is_refused(project: Path) -> None:
 
 def test_cpu_renders_encode_known_workarounds(project: Path) -> None:
     _, ax = render_case(project, "axolotl", "sft", "strix-halo-cpu", "lora")
-    for key in ("lora_mlp_kernel", "lora_qkv_kernel", "lora_o_kernel", "lora_embedding_kernel", "bf16", "fp16"):
+    for key in (
+        "lora_mlp_kernel",
+        "lora_qkv_kernel",
+        "lora_o_kernel",
+        "lora_embedding_kernel",
+        "bf16",
+        "fp16",
+    ):
         assert ax.config[key] is False, key
     assert ax.argv == ["axolotl", "train", "backend.yaml", "--launcher", "python"]
     assert ax.env["AXOLOTL_DO_NOT_TRACK"] == "1"

@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 
 import pytest
-
 from matrix import render_case
+
 from seshat.backends.base import Rendered
 from seshat.backends.schema import Problem
 
@@ -17,42 +17,94 @@ def _private_home(empty_home: Path) -> None:
     """Use the shipped snapshots, not an installed env's."""
 
 
-def _check(project: Path, backend: str, mutate, profile: str = "strix-halo-cpu") -> list[str]:  # noqa: ANN001
+def _check(project: Path, backend: str, mutate, profile: str = "strix-halo-cpu") -> list[str]:
     prepared, rendered = render_case(project, backend, "sft", profile, "lora")
     config = copy.deepcopy(rendered.config)
     files = dict(rendered.files)
     mutate(config, files)
-    changed = Rendered(rendered.backend, rendered.recipe, rendered.profile, rendered.yaml_text,
-                       config, files, rendered.argv, rendered.env)
+    changed = Rendered(
+        rendered.backend,
+        rendered.recipe,
+        rendered.profile,
+        rendered.yaml_text,
+        config,
+        files,
+        rendered.argv,
+        rendered.env,
+    )
     snapshot = prepared.backend.snapshot()
-    problems: list[Problem] = prepared.backend.strict_check(changed, prepared.resolved.profile, snapshot)
+    problems: list[Problem] = prepared.backend.strict_check(
+        changed, prepared.resolved.profile, snapshot
+    )
     return [str(p) for p in problems]
 
 
 AXOLOTL_PLANTED = {
-    "unknown key": (lambda c, f: c.update(lora_rr=8), "lora_rr: unknown key. Did you mean 'lora_r'"),
+    "unknown key": (
+        lambda c, f: c.update(lora_rr=8),
+        "lora_rr: unknown key. Did you mean 'lora_r'",
+    ),
     "nested unknown dataset key": (
         lambda c, f: c["datasets"][0].update(field_mesages="messages"),
         "datasets[0].field_mesages: unknown key. Did you mean 'field_messages'",
     ),
-    "string for an integer": (lambda c, f: c.update(lora_r="ocho"), "lora_r: 'ocho' (str) is not an integer"),
-    "unknown template": (lambda c, f: c.update(chat_template="qwen33"), "chat_template: unknown value 'qwen33'. Did you mean 'qwen3'"),
-    "unknown optimizer": (lambda c, f: c.update(optimizer="adamw_foo"), "optimizer: unknown value 'adamw_foo'"),
-    "contradictory precision": (lambda c, f: c.update(bf16=True, fp16=True), "bf16/fp16: both are on"),
-    "cuda kernels on cpu": (lambda c, f: c.update(lora_mlp_kernel=True), "lora_mlp_kernel: LoRA kernels need CUDA"),
+    "string for an integer": (
+        lambda c, f: c.update(lora_r="ocho"),
+        "lora_r: 'ocho' (str) is not an integer",
+    ),
+    "unknown template": (
+        lambda c, f: c.update(chat_template="qwen33"),
+        "chat_template: unknown value 'qwen33'. Did you mean 'qwen3'",
+    ),
+    "unknown optimizer": (
+        lambda c, f: c.update(optimizer="adamw_foo"),
+        "optimizer: unknown value 'adamw_foo'",
+    ),
+    "contradictory precision": (
+        lambda c, f: c.update(bf16=True, fp16=True),
+        "bf16/fp16: both are on",
+    ),
+    "cuda kernels on cpu": (
+        lambda c, f: c.update(lora_mlp_kernel=True),
+        "lora_mlp_kernel: LoRA kernels need CUDA",
+    ),
 }
 
 LLAMAFACTORY_PLANTED = {
-    "unknown key": (lambda c, f: c.update(lora_rr=8), "lora_rr: unknown key. Did you mean 'lora_rank'"),
+    "unknown key": (
+        lambda c, f: c.update(lora_rr=8),
+        "lora_rr: unknown key. Did you mean 'lora_rank'",
+    ),
     "nested unknown dataset key": (
-        lambda c, f: f.update({"dataset_info.json": f["dataset_info.json"].replace('"columns": {"messages"', '"columns": {"mesages"', 1)}),
+        lambda c, f: f.update(
+            {
+                "dataset_info.json": f["dataset_info.json"].replace(
+                    '"columns": {"messages"', '"columns": {"mesages"', 1
+                )
+            }
+        ),
         "dataset_info.json:seshat_train.columns.mesages: unknown key",
     ),
-    "string for an integer": (lambda c, f: c.update(lora_rank="ocho"), "lora_rank: 'ocho' (str) is not an integer"),
-    "unknown template": (lambda c, f: c.update(template="qwen3_nothinkk"), "template: unknown value 'qwen3_nothinkk'. Did you mean 'qwen3_nothink'"),
-    "unknown optimizer": (lambda c, f: c.update(optim="adamw_foo"), "optim: unknown value 'adamw_foo'"),
-    "contradictory precision": (lambda c, f: c.update(bf16=True, fp16=True), "bf16/fp16: both are on"),
-    "dataset missing from dataset_info": (lambda c, f: c.update(dataset="other"), "dataset: dataset 'other' is not in dataset_info.json"),
+    "string for an integer": (
+        lambda c, f: c.update(lora_rank="ocho"),
+        "lora_rank: 'ocho' (str) is not an integer",
+    ),
+    "unknown template": (
+        lambda c, f: c.update(template="qwen3_nothinkk"),
+        "template: unknown value 'qwen3_nothinkk'. Did you mean 'qwen3_nothink'",
+    ),
+    "unknown optimizer": (
+        lambda c, f: c.update(optim="adamw_foo"),
+        "optim: unknown value 'adamw_foo'",
+    ),
+    "contradictory precision": (
+        lambda c, f: c.update(bf16=True, fp16=True),
+        "bf16/fp16: both are on",
+    ),
+    "dataset missing from dataset_info": (
+        lambda c, f: c.update(dataset="other"),
+        "dataset: dataset 'other' is not in dataset_info.json",
+    ),
 }
 
 
@@ -73,4 +125,3 @@ def test_llamafactory_planted_errors(project: Path, case: str) -> None:
 @pytest.mark.parametrize("backend", ["axolotl", "llamafactory"])
 def test_unmodified_render_is_clean(project: Path, backend: str) -> None:
     assert _check(project, backend, lambda c, f: None) == []
-

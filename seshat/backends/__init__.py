@@ -22,4 +22,7 @@ def get_backend(name: str) -> Backend:
         from seshat.backends.llamafactory import LlamaFactory
 
         return LlamaFactory()
-    raise ConfigError(f"Unknown backend {name!r}; known: {', '.join(NAMES)}.", "use `backend=axolotl` or `backend=llamafactory`")
+    raise ConfigError(
+        f"Unknown backend {name!r}; known: {', '.join(NAMES)}.",
+        "use `backend=axolotl` or `backend=llamafactory`",
+    )

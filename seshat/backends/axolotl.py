@@ -35,16 +35,35 @@ class Axolotl(Backend):
             problems.append(Problem("load_in_4bit/load_in_8bit", "both are on; choose one"))
         if config.get("adapter") == "qlora" and not config.get("load_in_4bit"):
             problems.append(Problem("adapter", "'qlora' needs load_in_4bit: true"))
-        attention = [k for k in ("flash_attention", "sdp_attention", "eager_attention") if config.get(k)]
+        attention = [
+            k for k in ("flash_attention", "sdp_attention", "eager_attention") if config.get(k)
+        ]
         if len(attention) > 1:
-            problems.append(Problem("/".join(attention), "more than one attention implementation is on"))
+            problems.append(
+                Problem("/".join(attention), "more than one attention implementation is on")
+            )
         if profile.device != "cuda":
-            kernels = [k for k in ("lora_mlp_kernel", "lora_qkv_kernel", "lora_o_kernel",
-                                   "lora_embedding_kernel") if config.get(k)]
+            kernels = [
+                k
+                for k in (
+                    "lora_mlp_kernel",
+                    "lora_qkv_kernel",
+                    "lora_o_kernel",
+                    "lora_embedding_kernel",
+                )
+                if config.get(k)
+            ]
             if kernels:
-                problems.append(Problem(kernels[0], f"LoRA kernels need CUDA; profile {profile.name} is {profile.device}"))
+                problems.append(
+                    Problem(
+                        kernels[0],
+                        f"LoRA kernels need CUDA; profile {profile.name} is {profile.device}",
+                    )
+                )
             if config.get("bf16") == "auto":
-                problems.append(Problem("bf16", "'auto' turns on fp16 without a CUDA GPU; set true or false"))
+                problems.append(
+                    Problem("bf16", "'auto' turns on fp16 without a CUDA GPU; set true or false")
+                )
         if config.get("load_in_4bit") and not profile.supports_4bit:
             problems.append(Problem("load_in_4bit", f"profile {profile.name} has no 4-bit support"))
         return problems

@@ -72,7 +72,9 @@ class Backend:
     extra_templates: ClassVar[dict[str, str]] = {}
 
     # ---- rendering -------------------------------------------------------------------------
-    def context(self, project: LoadedProject, plan: Plan, profile: Profile, run_dir: Path) -> dict[str, Any]:
+    def context(
+        self, project: LoadedProject, plan: Plan, profile: Profile, run_dir: Path
+    ) -> dict[str, Any]:
         """Variables a template sees. Paths are relative to the project dir (the backend's cwd)."""
         spec = project.spec
         root = project.root
@@ -104,9 +106,17 @@ class Backend:
             "method": plan.method,
             "lora": spec.training.lora.model_dump(),
             "train": spec.training.model_dump(),
-            "plan": {name: plan.value(name) for name in (
-                "sequence_len", "micro_batch_size", "gradient_accumulation_steps",
-                "gradient_checkpointing", "precision")} | {"load_in_4bit": plan.load_in_4bit},
+            "plan": {
+                name: plan.value(name)
+                for name in (
+                    "sequence_len",
+                    "micro_batch_size",
+                    "gradient_accumulation_steps",
+                    "gradient_checkpointing",
+                    "precision",
+                )
+            }
+            | {"load_in_4bit": plan.load_in_4bit},
             "profile": profile.model_dump(),
             "data": {
                 "train": rel(spec.data.train),
@@ -123,7 +133,12 @@ class Backend:
         }
 
     def render(
-        self, project: LoadedProject, plan: Plan, profile: Profile, run_dir: Path, recipe: str = "sft"
+        self,
+        project: LoadedProject,
+        plan: Plan,
+        profile: Profile,
+        run_dir: Path,
+        recipe: str = "sft",
     ) -> Rendered:
         """Render the backend config for ``project`` x ``profile`` into memory.
 
@@ -145,8 +160,10 @@ class Backend:
         main = f"{self.name}/{recipe}.yaml.j2"
         try:
             text = env.get_template(main).render(context)
-            files = {out: env.get_template(f"{self.name}/{tpl}").render(context)
-                     for out, tpl in self.extra_templates.items()}
+            files = {
+                out: env.get_template(f"{self.name}/{tpl}").render(context)
+                for out, tpl in self.extra_templates.items()
+            }
         except jinja2.TemplateNotFound as exc:
             known = ", ".join(templating.recipes(self.name, project.root)) or "none"
             raise TemplateError(
@@ -208,6 +225,8 @@ class Backend:
         """Backend-specific consistency rules (contradictory flags and the like)."""
         return []
 
-    def strict_check(self, rendered: Rendered, profile: Profile, snapshot: Snapshot) -> list[Problem]:
+    def strict_check(
+        self, rendered: Rendered, profile: Profile, snapshot: Snapshot
+    ) -> list[Problem]:
         """Check a rendered config without importing the backend: schema + consistency rules."""
         return snapshot.check(rendered.config) + self.rules(rendered.config, profile)

@@ -82,7 +82,9 @@ def install_mode(path: Path) -> str:
 def env_key(requirements: Path) -> str:
     """Hash of the requirement files, the install recipe version and the Python version."""
     digest = hashlib.sha256()
-    digest.update(f"recipe-1 py{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}\n".encode())
+    digest.update(
+        f"recipe-1 py{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}\n".encode()
+    )
     for file in _referenced(requirements):
         digest.update(file.name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:12]
@@ -95,7 +97,9 @@ def planned_env(backend: str, device: str, requirements: Path | None = None) -> 
     get_backend(backend)  # validates the name
     req = Path(requirements) if requirements else requirements_file(backend, device)
     if not req.is_file():
-        raise BackendEnvError(f"No requirement file {req}.", f"pass an existing file with --requirements")
+        raise BackendEnvError(
+            f"No requirement file {req}.", "pass an existing file with --requirements"
+        )
     key = env_key(req)
     path = seshat_home() / "envs" / f"{backend}-{device}-{key}"
     info: dict[str, Any] = {}
@@ -135,8 +139,11 @@ def require_env(backend: str, device: str, alternative: str = "") -> BackendEnv:
     if env is not None:
         return env
     others = [e for e in installed_envs() if e.backend == backend and e.device == device]
-    why = (f"The installed {backend} env at {others[0].path} was built from older pins. "
-           if others else f"The {backend} backend environment for device {device} is not installed. ")
+    why = (
+        f"The installed {backend} env at {others[0].path} was built from older pins. "
+        if others
+        else f"The {backend} backend environment for device {device} is not installed. "
+    )
     raise BackendEnvError(
         why + "Seshat runs each backend in its own venv (their dependency pins conflict).",
         f"run `seshat backend install {backend} --device {device}` (a few minutes, once; cached)"
@@ -178,7 +185,9 @@ def install(
     started = time.time()
 
     def step(name: str, argv: list[str | Path]) -> None:
-        done = run_logged(argv, log_path, on_line=on_line, env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+        done = run_logged(
+            argv, log_path, on_line=on_line, env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        )
         if not done.ok:
             tail = "\n    ".join(done.tail[-12:])
             raise BackendEnvError(
@@ -194,7 +203,10 @@ def install(
     else:
         step("resolve and install packages", [*pip, "-r", req])
     get_backend(backend).after_install(env.path)
-    step("snapshot the config schema", [env.python, PROBE, "snapshot", backend, env.path / "schema.json"])
+    step(
+        "snapshot the config schema",
+        [env.python, PROBE, "snapshot", backend, env.path / "schema.json"],
+    )
     freeze = subprocess.run(
         [env.python, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=False
     )

@@ -14,15 +14,44 @@ DATASET_INFO = "dataset_info.json"
 
 # What LLaMA-Factory's dataset parser reads from one dataset_info.json entry (0.9.5).
 _ENTRY_KEYS = {
-    "file_name", "formatting", "ranking", "subset", "split", "folder", "num_samples", "columns",
-    "tags", "hf_hub_url", "ms_hub_url", "om_hub_url", "script_url", "cloud_file_name", "load_from",
+    "file_name",
+    "formatting",
+    "ranking",
+    "subset",
+    "split",
+    "folder",
+    "num_samples",
+    "columns",
+    "tags",
+    "hf_hub_url",
+    "ms_hub_url",
+    "om_hub_url",
+    "script_url",
+    "cloud_file_name",
+    "load_from",
 }
 _COLUMN_KEYS = {
-    "prompt", "query", "response", "history", "messages", "system", "tools", "images", "videos",
-    "audios", "chosen", "rejected", "kto_tag",
+    "prompt",
+    "query",
+    "response",
+    "history",
+    "messages",
+    "system",
+    "tools",
+    "images",
+    "videos",
+    "audios",
+    "chosen",
+    "rejected",
+    "kto_tag",
 }
 _TAG_KEYS = {
-    "role_tag", "content_tag", "user_tag", "assistant_tag", "observation_tag", "function_tag",
+    "role_tag",
+    "content_tag",
+    "user_tag",
+    "assistant_tag",
+    "observation_tag",
+    "function_tag",
     "system_tag",
 }
 
@@ -54,7 +83,9 @@ class LlamaFactory(Backend):
             env["FORCE_TORCHRUN"] = "1"
         return env
 
-    def strict_check(self, rendered: Rendered, profile: Profile, snapshot: Snapshot) -> list[Problem]:
+    def strict_check(
+        self, rendered: Rendered, profile: Profile, snapshot: Snapshot
+    ) -> list[Problem]:
         """Schema + rules for the YAML, and the dataset_info.json entries."""
         problems = super().strict_check(rendered, profile, snapshot)
         text = rendered.files.get(DATASET_INFO)
@@ -68,11 +99,15 @@ class LlamaFactory(Backend):
         if config.get("bf16") and config.get("fp16"):
             problems.append(Problem("bf16/fp16", "both are on; choose one precision"))
         if config.get("quantization_bit") and config.get("finetuning_type") == "full":
-            problems.append(Problem("quantization_bit", "quantized base weights cannot be fully fine-tuned"))
+            problems.append(
+                Problem("quantization_bit", "quantized base weights cannot be fully fine-tuned")
+            )
         if config.get("bf16") and profile.device == "cpu" and not config.get("use_cpu"):
             problems.append(Problem("bf16", "bf16 on the CPU needs use_cpu: true"))
         if config.get("quantization_bit") and not profile.supports_4bit:
-            problems.append(Problem("quantization_bit", f"profile {profile.name} has no 4-bit support"))
+            problems.append(
+                Problem("quantization_bit", f"profile {profile.name} has no 4-bit support")
+            )
         return problems
 
 
@@ -93,7 +128,9 @@ def check_dataset_info(text: str, config: dict[str, Any]) -> list[Problem]:
                 if key not in known:
                     problems.append(Problem(f"{where}.{group}.{key}", "unknown key"))
         if entry.get("formatting", "alpaca") not in {"alpaca", "sharegpt", "openai"}:
-            problems.append(Problem(f"{where}.formatting", f"unknown value {entry['formatting']!r}"))
+            problems.append(
+                Problem(f"{where}.formatting", f"unknown value {entry['formatting']!r}")
+            )
     for key in ("dataset", "eval_dataset"):
         for name in str(config.get(key) or "").split(","):
             if name and name.strip() not in info:

@@ -85,8 +85,13 @@ def _describe(kind: Type) -> str:
         return "a mapping"
     if t == "str" and "pattern" in kind:
         return f"a string matching {kind['pattern']!r}"
-    return {"int": "an integer", "float": "a number", "str": "a string", "bool": "true/false",
-            "null": "null"}.get(t, t)
+    return {
+        "int": "an integer",
+        "float": "a number",
+        "str": "a string",
+        "bool": "true/false",
+        "null": "null",
+    }.get(t, t)
 
 
 def _scalar_ok(t: str, value: Any) -> bool:
@@ -122,7 +127,9 @@ def _check(kind: Type, value: Any, path: str, models: dict[str, Any], out: list[
                 return
             attempts.append(found)
         # Report the member that came closest (a mapping whose keys mostly match, say).
-        structured = [a for a, m in zip(attempts, kind["of"], strict=True) if _shape_matches(m, value)]
+        structured = [
+            a for a, m in zip(attempts, kind["of"], strict=True) if _shape_matches(m, value)
+        ]
         best = min(structured or attempts, key=len)
         enums = [a for a, m in zip(attempts, kind["of"], strict=True) if m["t"] == "enum"]
         if structured:
@@ -138,7 +145,9 @@ def _check(kind: Type, value: Any, path: str, models: dict[str, Any], out: list[
         if value not in kind["values"]:
             close = difflib.get_close_matches(str(value), [str(v) for v in kind["values"]], n=3)
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            out.append(Problem(path, f"unknown value {value!r}.{hint} Accepted: {_describe(kind)[8:]}"))
+            out.append(
+                Problem(path, f"unknown value {value!r}.{hint} Accepted: {_describe(kind)[8:]}")
+            )
         return
     if t == "list":
         if not isinstance(value, list):

@@ -14,10 +14,18 @@ def backend() -> None:
 
 @backend.command("install")
 @click.argument("name", type=click.Choice(["axolotl", "llamafactory"]))
-@click.option("--device", type=click.Choice(["cpu", "rocm", "cuda"]), default="cpu", show_default=True,
-              help="Which torch build the env gets.")
-@click.option("--requirements", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use this requirement file instead of the shipped, pinned one.")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "rocm", "cuda"]),
+    default="cpu",
+    show_default=True,
+    help="Which torch build the env gets.",
+)
+@click.option(
+    "--requirements",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this requirement file instead of the shipped, pinned one.",
+)
 @click.option("--force", is_flag=True, help="Rebuild even if a matching env exists.")
 def install(name: str, device: str, requirements: Path | None, force: bool) -> None:
     """Build the venv for backend NAME from pinned requirements (cached by their hash)."""
@@ -27,8 +35,13 @@ def install(name: str, device: str, requirements: Path | None, force: bool) -> N
 
     console = Console(stderr=True)
     with console.status(f"Building the {name} env ({device})...") as status:
-        env, built = build(name, device, requirements=requirements, force=force,
-                           on_line=lambda line: status.update(f"[{name}/{device}] {line[:100]}"))
+        env, built = build(
+            name,
+            device,
+            requirements=requirements,
+            force=force,
+            on_line=lambda line: status.update(f"[{name}/{device}] {line[:100]}"),
+        )
     versions = ", ".join(f"{k} {v}" for k, v in sorted(env.info.get("versions", {}).items()))
     verb = f"Built in {env.info.get('build_seconds')} s" if built else "Already installed (cached)"
     click.echo(f"{verb}: {name} ({device}) at {env.path}\n  {versions}")
@@ -50,8 +63,14 @@ def list_() -> None:
     for env in envs:
         current = planned_env(env.backend, env.device).key == env.key
         versions = ", ".join(f"{k} {v}" for k, v in sorted(env.info.get("versions", {}).items()))
-        table.add_row(env.backend, env.device, versions, "current" if current else "outdated",
-                      env.info.get("built_at", "?"), str(env.path))
+        table.add_row(
+            env.backend,
+            env.device,
+            versions,
+            "current" if current else "outdated",
+            env.info.get("built_at", "?"),
+            str(env.path),
+        )
     Console().print(table)
     if not envs:
         click.echo("None installed. Next: `seshat backend install axolotl` (or llamafactory).")

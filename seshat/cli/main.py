@@ -18,8 +18,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "profiles": ("seshat.cli.profiles", "profiles", "List, show or copy hardware profiles."),
     "backend": ("seshat.cli.backend", "backend", "Install and list the backends' managed venvs."),
     "render": ("seshat.cli.render", "render", "Render the backend config for a profile."),
-    "check": ("seshat.cli.render", "check", "Render, then check strictly and with the backend's validator."),
-    "quickstart": ("seshat.cli.quickstart", "quickstart", "Run Seshat's main job on the bundled sample."),
+    "check": (
+        "seshat.cli.render",
+        "check",
+        "Render, then check strictly and with the backend's validator.",
+    ),
+    "quickstart": (
+        "seshat.cli.quickstart",
+        "quickstart",
+        "Run Seshat's main job on the bundled sample.",
+    ),
 }
 
 

@@ -14,8 +14,13 @@ F = Callable[..., Any]
 def project_option(func: F) -> F:
     """``--project/-C DIR``: the project folder (default: the current folder)."""
     return click.option(
-        "-C", "--project", "project_dir", type=click.Path(path_type=Path), default=Path("."),
-        show_default=True, help="Project folder (with seshat.yaml).",
+        "-C",
+        "--project",
+        "project_dir",
+        type=click.Path(path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Project folder (with seshat.yaml).",
     )(func)
 
 

@@ -34,8 +34,15 @@ def list_(project_dir: Path) -> None:
             targets = " | ".join(f"{k}: {v}" for k, v in profile.alias.items())
             table.add_row(name, "alias", "", "", "", origin, f"{profile.description} ({targets})")
             continue
-        table.add_row(name, profile.device, f"{profile.memory.usable_gb:g} GB", profile.precision,
-                      "yes" if profile.supports_4bit else "no", origin, profile.description)
+        table.add_row(
+            name,
+            profile.device,
+            f"{profile.memory.usable_gb:g} GB",
+            profile.precision,
+            "yes" if profile.supports_4bit else "no",
+            origin,
+            profile.description,
+        )
     Console().print(table)
 
 

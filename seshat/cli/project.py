@@ -11,24 +11,65 @@ from seshat.cli.options import overrides_argument, project_option, split_project
 
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("--language", "name", required=True, help="Name of the language to teach, e.g. 'Shipibo-Konibo'.")
+@click.option(
+    "--language",
+    "name",
+    required=True,
+    help="Name of the language to teach, e.g. 'Shipibo-Konibo'.",
+)
 @click.option("--code", required=True, help="Its code (ISO 639-3 when there is one), e.g. 'shp'.")
-@click.option("--source-language", "source_name", default="Spanish", show_default=True, help="Language of the translations.")
+@click.option(
+    "--source-language",
+    "source_name",
+    default="Spanish",
+    show_default=True,
+    help="Language of the translations.",
+)
 @click.option("--source-code", default="es", show_default=True, help="Its code.")
-@click.option("--model", default="Qwen/Qwen3-14B", show_default=True, help="Base model: hub id or local folder.")
-@click.option("--backend", type=click.Choice(["axolotl", "llamafactory"]), default="axolotl", show_default=True)
+@click.option(
+    "--model",
+    default="Qwen/Qwen3-14B",
+    show_default=True,
+    help="Base model: hub id or local folder.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["axolotl", "llamafactory"]),
+    default="axolotl",
+    show_default=True,
+)
 @click.option("--profile", default="strix-halo", show_default=True, help="Hardware profile.")
 @click.option("--force", is_flag=True, help="Overwrite an existing seshat.yaml.")
-def init(folder: Path, name: str, code: str, source_name: str, source_code: str, model: str,
-         backend: str, profile: str, force: bool) -> None:
+def init(
+    folder: Path,
+    name: str,
+    code: str,
+    source_name: str,
+    source_code: str,
+    model: str,
+    backend: str,
+    profile: str,
+    force: bool,
+) -> None:
     """Create FOLDER with a commented seshat.yaml, data/raw/, data/formatted/ and runs/."""
     from seshat.scaffold import scaffold
 
-    path = scaffold(folder, name=name, code=code, source_name=source_name, source_code=source_code,
-                    model=model, backend=backend, profile=profile, force=force)
+    path = scaffold(
+        folder,
+        name=name,
+        code=code,
+        source_name=source_name,
+        source_code=source_code,
+        model=model,
+        backend=backend,
+        profile=profile,
+        force=force,
+    )
     click.echo(f"Created {path}.")
-    click.echo(f"Next: put your files in {folder / 'data' / 'raw'}, declare them under `sources:` in "
-               f"seshat.yaml, then run `seshat render -C {folder}` to see the training config.")
+    click.echo(
+        f"Next: put your files in {folder / 'data' / 'raw'}, declare them under `sources:` in "
+        f"seshat.yaml, then run `seshat render -C {folder}` to see the training config."
+    )
 
 
 @click.group()

@@ -9,7 +9,7 @@ import click
 from seshat.cli.options import overrides_argument, project_option, split_project_override
 
 
-def _prepare(project_dir: Path, overrides: tuple[str, ...]):  # noqa: ANN202 (lazy types)
+def _prepare(project_dir: Path, overrides: tuple[str, ...]):
     from seshat.config.loader import load_project
     from seshat.configure import prepare
 
@@ -31,7 +31,9 @@ def render(project_dir: Path, show: bool, overrides: tuple[str, ...]) -> None:
     path, diff = write_render(prepared, rendered)
     if prepared.resolved.reason:
         click.echo(f"Profile: {prepared.resolved.reason}")
-    click.echo(f"Rendered {prepared.backend.name} config for profile {prepared.resolved.profile.name}: {path}")
+    click.echo(
+        f"Rendered {prepared.backend.name} config for profile {prepared.resolved.profile.name}: {path}"
+    )
     if show:
         click.echo(rendered.yaml_text)
     if diff:
@@ -42,7 +44,9 @@ def render(project_dir: Path, show: bool, overrides: tuple[str, ...]) -> None:
 
 @click.command()
 @project_option
-@click.option("--strict-only", is_flag=True, help="Skip the backend's own validator (no backend env needed).")
+@click.option(
+    "--strict-only", is_flag=True, help="Skip the backend's own validator (no backend env needed)."
+)
 @overrides_argument
 def check(project_dir: Path, strict_only: bool, overrides: tuple[str, ...]) -> None:
     """Render, then check the config strictly (no backend import) and with the backend's own validator."""
@@ -73,4 +77,6 @@ def check(project_dir: Path, strict_only: bool, overrides: tuple[str, ...]) -> N
             f"see {path.parent / 'check.log'}; fix seshat.yaml or the profile, then `seshat check` again",
         )
     notes = f" ({'; '.join(report.backend_notes)})" if report.backend_notes else ""
-    click.echo(f"{prepared.backend.name}'s own validator passed in {report.backend_seconds:.1f} s{notes}.")
+    click.echo(
+        f"{prepared.backend.name}'s own validator passed in {report.backend_seconds:.1f} s{notes}."
+    )

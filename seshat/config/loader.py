@@ -111,7 +111,9 @@ def format_validation_error(
         loc = tuple(error["loc"])
         key = _dotted(loc)
         line = _nearest_line(lines, loc)
-        origin = "command line" if key in override_keys else (f"{path}:{line}" if line else str(path))
+        origin = (
+            "command line" if key in override_keys else (f"{path}:{line}" if line else str(path))
+        )
         value = error.get("input")
         etype = error["type"]
         if etype == "extra_forbidden":
@@ -167,9 +169,7 @@ def _accepted_keys(loc: tuple[Any, ...]) -> list[str]:
             continue
         field = model.model_fields.get(str(part))
         if field is None:
-            field = next(
-                (f for f in model.model_fields.values() if f.alias == part), None
-            )
+            field = next((f for f in model.model_fields.values() if f.alias == part), None)
         if field is None:
             return []
         model = _model_in(field.annotation)

@@ -146,7 +146,9 @@ class Method(StrEnum):
 class LoraSpec(Strict):
     """LoRA adapter shape (ignored for full fine-tuning)."""
 
-    rank: int = Field(default=64, ge=1, le=1024, description="Adapter rank r (64-128 suits a new language).")
+    rank: int = Field(
+        default=64, ge=1, le=1024, description="Adapter rank r (64-128 suits a new language)."
+    )
     alpha: int = Field(default=128, ge=1, description="Scaling alpha (usually 2 x rank).")
     dropout: float = Field(default=0.05, ge=0, lt=1, description="Dropout on the adapter.")
     target_modules: Literal["all-linear"] | list[str] = Field(
@@ -169,19 +171,27 @@ class Training(Strict):
     max_steps: int | None = Field(
         default=None, ge=1, description="Stop after this many optimizer steps (overrides epochs)."
     )
-    sequence_len: int | Auto = Field(default="auto", description="Max tokens per example, or 'auto'.")
-    micro_batch_size: int | Auto = Field(default="auto", description="Examples per device step, or 'auto'.")
+    sequence_len: int | Auto = Field(
+        default="auto", description="Max tokens per example, or 'auto'."
+    )
+    micro_batch_size: int | Auto = Field(
+        default="auto", description="Examples per device step, or 'auto'."
+    )
     gradient_accumulation_steps: int | Auto = Field(
         default="auto", description="Micro-batches per optimizer step, or 'auto'."
     )
     gradient_checkpointing: bool | Auto = Field(
         default="auto", description="Trade compute for memory, or 'auto'."
     )
-    warmup_ratio: float = Field(default=0.03, ge=0, lt=1, description="Fraction of steps to warm up.")
+    warmup_ratio: float = Field(
+        default=0.03, ge=0, lt=1, description="Fraction of steps to warm up."
+    )
     lr_scheduler: Literal["cosine", "linear", "constant", "constant_with_warmup"] = Field(
         default="cosine", description="Learning-rate schedule."
     )
-    optimizer: Literal["adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "sgd"] = Field(
+    optimizer: Literal[
+        "adamw_torch", "adamw_torch_fused", "adamw_8bit", "paged_adamw_8bit", "sgd"
+    ] = Field(
         default="adamw_torch", description="Optimizer (8-bit ones need bitsandbytes on the device)."
     )
     weight_decay: float = Field(default=0.0, ge=0, description="Weight decay.")
@@ -253,5 +263,3 @@ class Project(Strict):
                 raise ValueError(f"source id {source.id!r} is used twice; ids must be unique")
             seen.add(source.id)
         return self
-
-

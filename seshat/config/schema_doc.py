@@ -35,8 +35,10 @@ def _walk(model: type[BaseModel], prefix: str, lines: list[str]) -> None:
     for name, field in model.model_fields.items():
         key = f"{prefix}{name}"
         alias = f" (alias: {field.alias})" if field.alias and field.alias != name else ""
-        default = "" if field.default is PydanticUndefined and field.default_factory is None else (
-            f" = {field.default!r}" if field.default_factory is None else ""
+        default = (
+            ""
+            if field.default is PydanticUndefined and field.default_factory is None
+            else (f" = {field.default!r}" if field.default_factory is None else "")
         )
         required = " (required)" if field.is_required() else ""
         lines.append(f"{key}{alias}: {_type_name(field.annotation)}{default}{required}")

@@ -70,8 +70,15 @@ def run_logged(
         handle.flush()
         try:
             proc = subprocess.Popen(
-                args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env, cwd=cwd,
-                text=True, encoding="utf-8", errors="replace", bufsize=1,
+                args,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=full_env,
+                cwd=cwd,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
             )
         except OSError as exc:
             handle.write(f"[seshat] could not start: {exc}\n")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import run_cli
 from matrix import matrix, render_case
+
 from seshat.backends.envs import find_env
 from seshat.configure import run_validator
 
@@ -24,7 +24,7 @@ BACKENDS = ("axolotl", "llamafactory")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend_env(request: pytest.FixtureRequest):  # noqa: ANN201
+def backend_env(request: pytest.FixtureRequest):
     name = request.param
     result = run_cli("backend", "install", name, "--device", "cpu")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -33,13 +33,13 @@ def backend_env(request: pytest.FixtureRequest):  # noqa: ANN201
     return name, env
 
 
-def test_backend_list_shows_env(backend_env) -> None:  # noqa: ANN001
-    name, env = backend_env
+def test_backend_list_shows_env(backend_env) -> None:
+    name, _ = backend_env
     listed = run_cli("backend", "list")
     assert name in listed.stdout and "current" in listed.stdout
 
 
-def test_installed_schema_matches_shipped_snapshot(backend_env) -> None:  # noqa: ANN001
+def test_installed_schema_matches_shipped_snapshot(backend_env) -> None:
     name, env = backend_env
     from seshat.backends import get_backend
 
@@ -48,7 +48,7 @@ def test_installed_schema_matches_shipped_snapshot(backend_env) -> None:  # noqa
     assert installed == shipped, "the pinned backend's schema drifted from the shipped snapshot"
 
 
-def test_backend_validator_accepts_every_render(backend_env, project: Path) -> None:  # noqa: ANN001
+def test_backend_validator_accepts_every_render(backend_env, project: Path) -> None:
     name, env = backend_env
     by_device: dict[str, list[Path]] = {}
     for backend, recipe, profile, method in matrix():
@@ -60,8 +60,15 @@ def test_backend_validator_accepts_every_render(backend_env, project: Path) -> N
         by_device.setdefault(prepared.resolved.profile.device, []).append(path)
     assert by_device
     for device, paths in by_device.items():
-        results = run_validator(env.python, name, paths, device, {"HF_HUB_OFFLINE": "1"},
-                                project / f"validate-{device}.log", project)
+        results = run_validator(
+            env.python,
+            name,
+            paths,
+            device,
+            {"HF_HUB_OFFLINE": "1"},
+            project / f"validate-{device}.log",
+            project,
+        )
         failed = {str(p): r["errors"] for p, r in results.items() if not r["ok"]}
         assert not failed, failed
 
@@ -73,9 +80,9 @@ PLANTED = {
 }
 
 
-def test_backend_validator_rejects_planted_errors(backend_env, project: Path) -> None:  # noqa: ANN001
+def test_backend_validator_rejects_planted_errors(backend_env, project: Path) -> None:
     name, env = backend_env
-    prepared, rendered = render_case(project, name, "sft", "strix-halo-cpu", "lora")
+    _, rendered = render_case(project, name, "sft", "strix-halo-cpu", "lora")
     rendered.write(project / "base")
     paths = []
     for key, value in PLANTED[name]:
@@ -91,11 +98,21 @@ def test_backend_validator_rejects_planted_errors(backend_env, project: Path) ->
     for (key, _), path in zip(PLANTED[name], paths, strict=True):
         result = results[path.resolve()]
         assert not result["ok"], f"{name} accepted {key}"
-        assert any(key in error or "ocho" in error or "tres" in error or "dos" in error for error in result["errors"]), result
+        assert any(
+            key in error or "ocho" in error or "tres" in error or "dos" in error
+            for error in result["errors"]
+        ), result
 
 
-def test_check_command_runs_both_checks(backend_env, project: Path) -> None:  # noqa: ANN001
+def test_check_command_runs_both_checks(backend_env, project: Path) -> None:
     name, _ = backend_env
-    result = run_cli("check", "-C", str(project), f"backend={name}", "profile=strix-halo-rocm", "training.method=qlora")
+    result = run_cli(
+        "check",
+        "-C",
+        str(project),
+        f"backend={name}",
+        "profile=strix-halo-rocm",
+        "training.method=qlora",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Strict check passed" in result.stdout and "own validator passed" in result.stdout

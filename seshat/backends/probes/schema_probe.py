@@ -14,6 +14,7 @@ This file must only use the standard library plus the backend itself.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import json
@@ -30,6 +31,7 @@ class Walker:
         self.models: dict[str, dict] = {}
 
     def type_of(self, annotation: object) -> dict:
+        """The descriptor of one annotation (unknown kinds become ``any``)."""
         origin = typing.get_origin(annotation)
         args = typing.get_args(annotation)
         if annotation is typing.Any or annotation is object:
@@ -49,9 +51,15 @@ class Walker:
             return _union([self.type_of(a) for a in args])
         if origin in (list, tuple, set, frozenset) or _is_abc(origin, "Sequence", "Set"):
             items = [a for a in args if a is not Ellipsis]
-            return {"t": "list", "items": _union([self.type_of(a) for a in items]) if items else {"t": "any"}}
+            return {
+                "t": "list",
+                "items": _union([self.type_of(a) for a in items]) if items else {"t": "any"},
+            }
         if origin is dict or _is_abc(origin, "Mapping"):
-            return {"t": "dict", "values": self.type_of(args[1]) if len(args) == 2 else {"t": "any"}}
+            return {
+                "t": "dict",
+                "values": self.type_of(args[1]) if len(args) == 2 else {"t": "any"},
+            }
         if isinstance(annotation, type):
             if annotation is bool:
                 return {"t": "bool"}
@@ -74,6 +82,7 @@ class Walker:
         return {"t": "any"}
 
     def model(self, cls: type) -> dict:
+        """Record a pydantic model or dataclass once; return a reference to it."""
         name = cls.__name__
         if name not in self.models:
             self.models[name] = {}  # placeholder against recursion
@@ -131,26 +140,28 @@ def _versions(*names: str) -> dict[str, str]:
 
     found = {}
     for name in names:
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
-        except PackageNotFoundError:
-            pass
     return found
 
 
 def snapshot_axolotl() -> dict:
-    from transformers.trainer_utils import SchedulerType
-    from transformers.training_args import OptimizerNames
-
+    """Snapshot of Axolotl's ``AxolotlInputConfig`` (pydantic), with pinned enumerations."""
     from axolotl.utils.schemas.config import AxolotlInputConfig
     from axolotl.utils.schemas.enums import CustomSupportedOptimizers
+    from transformers.trainer_utils import SchedulerType
+    from transformers.training_args import OptimizerNames
 
     walker = Walker()
     root = walker.model(AxolotlInputConfig)["name"]
     fields = walker.models[root]["fields"]
     # Typed as plain `str` upstream, so a typo passes Axolotl's own validation: pin the names.
-    fields["optimizer"] = _enum([o.value for o in OptimizerNames] + [o.value for o in CustomSupportedOptimizers])
-    fields["lr_scheduler"] = _enum([s.value for s in SchedulerType] + ["one_cycle", "rex", "log_sweep"])
+    fields["optimizer"] = _enum(
+        [o.value for o in OptimizerNames] + [o.value for o in CustomSupportedOptimizers]
+    )
+    fields["lr_scheduler"] = _enum(
+        [s.value for s in SchedulerType] + ["one_cycle", "rex", "log_sweep"]
+    )
     fields["adapter"] = _enum(["lora", "qlora", "llama-adapter"])
     fields["wandb_mode"] = _enum(["online", "offline", "disabled"])
     return {
@@ -162,9 +173,7 @@ def snapshot_axolotl() -> dict:
 
 
 def snapshot_llamafactory() -> dict:
-    from transformers.trainer_utils import SchedulerType
-    from transformers.training_args import OptimizerNames
-
+    """Snapshot of LLaMA-Factory's argument dataclasses (one flat namespace) and template names."""
     from llamafactory.data.template import TEMPLATES
     from llamafactory.hparams import (
         DataArguments,
@@ -173,10 +182,18 @@ def snapshot_llamafactory() -> dict:
         ModelArguments,
         TrainingArguments,
     )
+    from transformers.trainer_utils import SchedulerType
+    from transformers.training_args import OptimizerNames
 
     walker = Walker()
     fields: dict[str, dict] = {}
-    for cls in (ModelArguments, DataArguments, TrainingArguments, FinetuningArguments, GeneratingArguments):
+    for cls in (
+        ModelArguments,
+        DataArguments,
+        TrainingArguments,
+        FinetuningArguments,
+        GeneratingArguments,
+    ):
         fields.update(walker.model(cls) and walker.models[cls.__name__]["fields"])
     # Plain `str` upstream; checked only at run time. Pin the names.
     fields["template"] = _enum(list(TEMPLATES))
@@ -214,6 +231,7 @@ def assume_target_gpu() -> list[str]:
 
 
 def validate_axolotl(config: dict) -> list[str]:
+    """Axolotl's own validation (``validate_config``); raises on a rejected config."""
     from axolotl.utils.config import validate_config
     from axolotl.utils.dict import DictDefault
 
@@ -222,6 +240,7 @@ def validate_axolotl(config: dict) -> list[str]:
 
 
 def validate_llamafactory(config: dict) -> list[str]:
+    """LLaMA-Factory's own argument parsing (``get_train_args``) plus its template registry."""
     from llamafactory.data.template import TEMPLATES
     from llamafactory.hparams import get_train_args
 
@@ -233,6 +252,7 @@ def validate_llamafactory(config: dict) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    """``snapshot BACKEND OUT`` or ``validate BACKEND CONFIG...``."""
     action, backend, paths = argv[1], argv[2], argv[3:]
     if action == "snapshot":
         snap = {"axolotl": snapshot_axolotl, "llamafactory": snapshot_llamafactory}[backend]()

@@ -1,0 +1,94 @@
+# Seshat's recipes: each a thin call of `seshat`. Run them through ./run on a fresh machine
+# (it sets up .venv first), or with `just` once .venv/bin is on your PATH.
+# Every recipe takes key=value overrides: `just render profile=strix-halo-cpu training.lr=1e-4`.
+
+set positional-arguments
+export PATH := justfile_directory() + "/.venv/bin:" + env_var("PATH")
+
+# List the recipes.
+default:
+    @just --list --unsorted
+
+# Set up Seshat (./run already did) and build both backend envs for this machine's CPU.
+install:
+    seshat backend install axolotl
+    seshat backend install llamafactory
+
+# Seshat's main job on the bundled sample project.
+quickstart *args:
+    seshat quickstart "$@"
+
+# Render the backend config (key=value overrides pass straight through).
+render *args:
+    seshat render "$@"
+
+# Render, then check strictly and with the backend's own validator.
+check *args:
+    seshat check "$@"
+
+# Hardware profiles.
+profiles *args:
+    seshat profiles list "$@"
+
+# Download a base model from the hub (not built yet).
+download-model *args:
+    @just _missing download-model "seshat model pull"
+
+# Read data/raw into records (not built yet).
+ingest *args:
+    @just _missing ingest "seshat data ingest"
+
+# OCR scanned pages (not built yet).
+ocr *args:
+    @just _missing ocr "seshat data ocr"
+
+# Transcribe audio (not built yet).
+transcribe *args:
+    @just _missing transcribe "seshat data transcribe"
+
+# Sentence-align parallel documents (not built yet).
+align *args:
+    @just _missing align "seshat data align"
+
+# Write the chat JSONL splits (not built yet).
+format *args:
+    @just _missing format "seshat data format"
+
+# Train through the backend (not built yet: `just check` renders and validates the config today).
+train *args:
+    @just _missing train "seshat train"
+
+# Evaluate a run (not built yet).
+eval *args:
+    @just _missing eval "seshat eval"
+
+# Serve a run's GGUF through llama.cpp (not built yet).
+serve *args:
+    @just _missing serve "seshat serve"
+
+# The Gradio demo (not built yet).
+demo *args:
+    @just _missing demo "seshat demo"
+
+# The whole test suite, integration tests included (they build the backend envs once; cached).
+test *args:
+    python -m pytest "$@"
+
+# Only the fast tests (no backend env).
+test-fast *args:
+    python -m pytest -m "not integration" "$@"
+
+# Lint and format check.
+lint:
+    ruff check .
+    ruff format --check .
+
+# Benchmarks: start-up and check time, side by side with the backends' own CLIs.
+bench:
+    python bench/startup.py
+    python bench/check.py
+
+_missing recipe command:
+    @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2
+    @echo "Today Seshat renders and checks backend configs: try 'just quickstart' or 'just check'." >&2
+    @exit 2
