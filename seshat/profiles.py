@@ -210,32 +210,58 @@ def detect_device(backend_python: Path | None) -> tuple[Device, str]:
             "no backend environment is installed yet, so no ROCm/CUDA torch could be asked; "
             "install one with `seshat backend install axolotl --device rocm` to use the GPU"
         )
+    return _ask_torch(Path(backend_python))
+
+
+_DEVICE_NODES = ("/dev/kfd", "/dev/dri", "/dev/nvidiactl", "/dev/nvidia0")
+
+
+def _ask_torch(python: Path) -> tuple[Device, str]:
+    """Run the probe in the env; cache the answer next to the env until the device nodes change."""
     import json
     import subprocess
 
+    fingerprint = [os.path.exists(node) for node in _DEVICE_NODES]
+    cache = python.parent.parent / "device.json"
     try:
-        out = (
-            subprocess.run(
-                [str(backend_python), "-c", _PROBE],
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached.get("fingerprint") == fingerprint:
+            return cached["device"], cached["reason"] + " (cached; SESHAT_DEVICE=... overrides)"
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        done = subprocess.run(
+            [str(python), "-c", _PROBE], capture_output=True, text=True, timeout=120, check=True
         )
-        info = json.loads(out)
+        info = json.loads(done.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, OSError, ValueError, IndexError) as exc:
         return "cpu", f"asking the backend env's torch for a GPU failed ({exc}); using the CPU"
+    device: Device
     if info.get("available") and info.get("hip"):
-        return "rocm", f"the backend env's ROCm torch {info['hip']} sees {info.get('name')}"
-    if info.get("available"):
-        return "cuda", f"the backend env's CUDA torch {info.get('cuda')} sees {info.get('name')}"
-    flavour = (
-        f"ROCm {info['hip']}" if info.get("hip") else ("CUDA" if info.get("cuda") else "CPU-only")
-    )
-    return "cpu", f"the backend env's torch ({flavour} build) sees no GPU"
+        device, reason = (
+            "rocm",
+            f"the backend env's ROCm torch {info['hip']} sees {info.get('name')}",
+        )
+    elif info.get("available"):
+        device, reason = (
+            "cuda",
+            f"the backend env's CUDA torch {info.get('cuda')} sees {info.get('name')}",
+        )
+    else:
+        flavour = (
+            f"ROCm {info['hip']}"
+            if info.get("hip")
+            else ("CUDA" if info.get("cuda") else "CPU-only")
+        )
+        device, reason = "cpu", f"the backend env's torch ({flavour} build) sees no GPU"
+    from seshat.yamlio import atomic_write_text
+
+    try:
+        payload = {"device": device, "reason": reason, "fingerprint": fingerprint}
+        atomic_write_text(cache, json.dumps(payload) + "\n")
+    except OSError:
+        pass  # a read-only env still works, only slower
+    return device, reason
 
 
 def copy_profile(name: str, dest: Path, project_dir: Path | None) -> Path:

@@ -49,7 +49,8 @@ def test_alias_forced_by_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _fake_python(tmp_path: Path, answer: str) -> Path:
     """An executable standing in for a backend env's python: prints what torch would report."""
-    script = tmp_path / "python"
+    (tmp_path / "env" / "bin").mkdir(parents=True)
+    script = tmp_path / "env" / "bin" / "python"
     script.write_text(f"#!/bin/sh\necho '{answer}'\n")
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     return script
@@ -62,6 +63,8 @@ def test_alias_asks_backend_torch(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     )
     device, why = detect_device(rocm)
     assert device == "rocm" and "Radeon 8060S" in why
+    assert (tmp_path / "env" / "device.json").is_file()
+    assert "(cached" in detect_device(rocm)[1]
     assert resolve("strix-halo", None, rocm).profile.name == "strix-halo-rocm"
     (tmp_path / "cpu").mkdir()
     cpu = _fake_python(
