@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from seshat.backends import NAMES
+from seshat.backends.base import Rendered
 from seshat.backends.templating import recipes
+from seshat.configure import Prepared
 from seshat.profiles import Profile, available, load_file
 
 METHODS = ("lora", "qlora", "full")
@@ -29,7 +31,9 @@ def matrix() -> list[tuple[str, str, str, str]]:
     return cases
 
 
-def render_case(project: Path, backend: str, recipe: str, profile: str, method: str):
+def render_case(
+    project: Path, backend: str, recipe: str, profile: str, method: str
+) -> tuple[Prepared, Rendered]:
     from seshat.config.loader import load_project
     from seshat.configure import prepare
 

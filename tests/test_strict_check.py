@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matrix import render_case
@@ -17,7 +19,12 @@ def _private_home(empty_home: Path) -> None:
     """Use the shipped snapshots, not an installed env's."""
 
 
-def _check(project: Path, backend: str, mutate, profile: str = "strix-halo-cpu") -> list[str]:
+Mutation = Callable[[dict[str, Any], dict[str, str]], object]
+
+
+def _check(
+    project: Path, backend: str, mutate: Mutation, profile: str = "strix-halo-cpu"
+) -> list[str]:
     prepared, rendered = render_case(project, backend, "sft", profile, "lora")
     config = copy.deepcopy(rendered.config)
     files = dict(rendered.files)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from seshat.cli.options import overrides_argument, project_option, split_project_override
 
+if TYPE_CHECKING:
+    from seshat.configure import Prepared
 
-def _prepare(project_dir: Path, overrides: tuple[str, ...]):
+
+def _prepare(project_dir: Path, overrides: tuple[str, ...]) -> Prepared:
     from seshat.config.loader import load_project
     from seshat.configure import prepare
 

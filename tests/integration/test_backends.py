@@ -16,7 +16,7 @@ import yaml
 from conftest import run_cli
 from matrix import matrix, render_case
 
-from seshat.backends.envs import find_env
+from seshat.backends.envs import BackendEnv, find_env
 from seshat.configure import run_validator
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ BACKENDS = ("axolotl", "llamafactory")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend_env(request: pytest.FixtureRequest):
+def backend_env(request: pytest.FixtureRequest) -> tuple[str, BackendEnv]:
     name = request.param
     result = run_cli("backend", "install", name, "--device", "cpu")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -33,13 +33,13 @@ def backend_env(request: pytest.FixtureRequest):
     return name, env
 
 
-def test_backend_list_shows_env(backend_env) -> None:
+def test_backend_list_shows_env(backend_env: tuple[str, BackendEnv]) -> None:
     name, _ = backend_env
     listed = run_cli("backend", "list")
     assert name in listed.stdout and "current" in listed.stdout
 
 
-def test_installed_schema_matches_shipped_snapshot(backend_env) -> None:
+def test_installed_schema_matches_shipped_snapshot(backend_env: tuple[str, BackendEnv]) -> None:
     name, env = backend_env
     from seshat.backends import get_backend
 
@@ -48,7 +48,9 @@ def test_installed_schema_matches_shipped_snapshot(backend_env) -> None:
     assert installed == shipped, "the pinned backend's schema drifted from the shipped snapshot"
 
 
-def test_backend_validator_accepts_every_render(backend_env, project: Path) -> None:
+def test_backend_validator_accepts_every_render(
+    backend_env: tuple[str, BackendEnv], project: Path
+) -> None:
     name, env = backend_env
     by_device: dict[str, list[Path]] = {}
     for backend, recipe, profile, method in matrix():
@@ -80,7 +82,9 @@ PLANTED = {
 }
 
 
-def test_backend_validator_rejects_planted_errors(backend_env, project: Path) -> None:
+def test_backend_validator_rejects_planted_errors(
+    backend_env: tuple[str, BackendEnv], project: Path
+) -> None:
     name, env = backend_env
     _, rendered = render_case(project, name, "sft", "strix-halo-cpu", "lora")
     rendered.write(project / "base")
@@ -104,7 +108,7 @@ def test_backend_validator_rejects_planted_errors(backend_env, project: Path) ->
         ), result
 
 
-def test_check_command_runs_both_checks(backend_env, project: Path) -> None:
+def test_check_command_runs_both_checks(backend_env: tuple[str, BackendEnv], project: Path) -> None:
     name, _ = backend_env
     result = run_cli(
         "check",
