@@ -26,6 +26,22 @@ def shipped_dir(name: str) -> Path:
     return PACKAGE_DIR.parent / name
 
 
+def search_dirs(name: str, project_dir: Path | None) -> list[Path]:
+    """Folders to search for ``templates`` or ``profiles``, highest priority first.
+
+    A project's own folder of that name overrides the shipped one, file by file.
+
+    Args:
+        name: ``templates`` or ``profiles``.
+        project_dir: The project folder, or None.
+    """
+    dirs = []
+    if project_dir is not None and (project_dir / name).is_dir():
+        dirs.append(project_dir / name)
+    dirs.append(shipped_dir(name))
+    return dirs
+
+
 def seshat_home() -> Path:
     """Return Seshat's cache dir: ``$SESHAT_HOME``, else ``$XDG_CACHE_HOME/seshat`` or ``~/.cache/seshat``."""
     env = os.environ.get("SESHAT_HOME")

@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from seshat.errors import ProfileError
-from seshat.paths import shipped_dir
+from seshat.paths import search_dirs
 from seshat.yamlio import load_yaml_with_lines
 
 Device = Literal["cpu", "rocm", "cuda"]
@@ -101,11 +101,7 @@ class Resolved:
 
 def profile_dirs(project_dir: Path | None) -> list[Path]:
     """Folders searched for profiles, highest priority first: the project's, then the shipped ones."""
-    dirs = []
-    if project_dir is not None and (project_dir / "profiles").is_dir():
-        dirs.append(project_dir / "profiles")
-    dirs.append(shipped_dir("profiles"))
-    return dirs
+    return search_dirs("profiles", project_dir)
 
 
 def available(project_dir: Path | None) -> dict[str, Path]:

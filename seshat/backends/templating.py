@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from seshat.paths import shipped_dir
+from seshat.paths import search_dirs
 
 
 def yaml_value(value: Any) -> str:
@@ -22,11 +22,7 @@ def yaml_value(value: Any) -> str:
 
 def template_dirs(project_dir: Path | None) -> list[Path]:
     """Template folders, highest priority first: the project's ``templates/``, then the shipped ones."""
-    dirs = []
-    if project_dir is not None and (project_dir / "templates").is_dir():
-        dirs.append(project_dir / "templates")
-    dirs.append(shipped_dir("templates"))
-    return dirs
+    return search_dirs("templates", project_dir)
 
 
 def environment(project_dir: Path | None) -> jinja2.Environment:
