@@ -61,7 +61,7 @@ def test_cpu_renders_encode_known_workarounds(project: Path) -> None:
         "fp16",
     ):
         assert ax.config[key] is False, key
-    assert ax.argv == ["axolotl", "train", "backend.yaml", "--launcher", "python"]
+    assert ax.argv == ["axolotl", "train", "runs/golden/backend.yaml", "--launcher", "python"]
     assert ax.env["AXOLOTL_DO_NOT_TRACK"] == "1"
     assert ax.config["datasets"][0]["field_messages"] == "messages"
     _, lf = render_case(project, "llamafactory", "sft", "strix-halo-cpu", "lora")

@@ -186,7 +186,7 @@ class Backend:
             yaml_text=text,
             config=config,
             files=files,
-            argv=self.train_argv(CONFIG_FILE, profile),
+            argv=self.train_argv((Path(run_dir) / CONFIG_FILE).as_posix(), profile),
             env=self.run_env(project, profile),
         )
 

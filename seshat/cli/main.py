@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "check",
         "Render, then check strictly and with the backend's validator.",
     ),
+    "train": ("seshat.cli.train", "train", "Train through the backend into a new run directory."),
+    "runs": ("seshat.cli.train", "runs", "List and inspect runs."),
     "quickstart": (
         "seshat.cli.quickstart",
         "quickstart",

@@ -1,0 +1,230 @@
+"""``seshat train``: plan -> render -> check -> run dir -> the backend as a subprocess -> record."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seshat.backends.envs import require_env
+from seshat.config.loader import LoadedProject
+from seshat.configure import CheckReport, Prepared, prepare, render, strict_check
+from seshat.errors import CheckError, ConfigError, SeshatError
+from seshat.runs.diagnose import diagnose, relevant_tail
+from seshat.runs.metrics import AxolotlParser, TrainerLogTail
+from seshat.runs.rundir import RunDir, environment_text, file_manifest, new_run_id, write_spec
+from seshat.runs.supervise import supervise
+
+
+class TrainingFailed(SeshatError):
+    """The backend exited with an error; the message carries the diagnosis and the log tail."""
+
+
+@dataclass
+class Progress:
+    """What the progress display needs, updated as metrics arrive."""
+
+    step: int = 0
+    total: int | None = None
+    loss: float | None = None
+    learning_rate: float | None = None
+    tokens_per_second: float | None = None
+    eval_loss: float | None = None
+
+
+def estimated_total_steps(project: LoadedProject, prepared: Prepared) -> int | None:
+    """Optimizer steps the run will take (exact with max_steps, else from the training set's size)."""
+    training = project.spec.training
+    if training.max_steps:
+        return training.max_steps
+    path = project.root / project.spec.data.train
+    try:
+        with open(path, "rb") as handle:
+            records = sum(1 for line in handle if line.strip())
+    except OSError:
+        return None
+    per_step = prepared.plan.value("micro_batch_size") * prepared.plan.value(
+        "gradient_accumulation_steps"
+    )
+    per_step *= prepared.resolved.profile.num_devices
+    return max(1, int(-(-records // per_step) * (training.epochs or 1)))
+
+
+def _check_data(project: LoadedProject) -> None:
+    for name in ("train", "dev"):
+        rel = getattr(project.spec.data, name)
+        if rel is None:
+            continue
+        path = project.root / rel
+        if not path.is_file() or path.stat().st_size == 0:
+            state = "is empty" if path.is_file() else "does not exist"
+            raise ConfigError(
+                f"The {name} split {path} {state} (data.{name} in {project.path}).",
+                "write the splits with `seshat data format`, or point "
+                f'`data.{name}` at a chat JSONL file ({{"messages": [...]}} per line)',
+            )
+
+
+def start_run(project: LoadedProject) -> tuple[Prepared, RunDir, list[str], dict[str, str]]:
+    """Plan, render, check and write a new run directory; return what is needed to launch it.
+
+    Raises:
+        ConfigError: Bad config or missing data files.
+        CheckError: The rendered config fails the strict check.
+        BackendEnvError: The backend env is not installed.
+    """
+    prepared = prepare(project)
+    backend, profile = prepared.backend, prepared.resolved.profile
+    env = require_env(backend.name, profile.torch_flavour)
+    _check_data(project)
+    run = RunDir(project.root, new_run_id(project.root, backend.name, profile.name))
+    rendered = render(prepared, run.rel)
+    report = CheckReport()
+    strict_check(prepared, rendered, report)
+    if report.strict:
+        raise CheckError(
+            f"The rendered {backend.name} config has {len(report.strict)} problem(s):",
+            [str(p) for p in report.strict],
+            "fix seshat.yaml or the profile, then train again",
+        )
+    run.path.mkdir(parents=True)
+    rendered.write(run.path)
+    write_spec(run, project.spec.model_dump(mode="json", by_alias=False))
+    run.write_json(
+        "plan.json",
+        {
+            "profile": profile.name,
+            "profile_reason": prepared.resolved.reason,
+            **prepared.plan.to_dict(),
+        },
+    )
+    data = project.spec.data
+    run.write_json(
+        "data.json",
+        file_manifest(project.root, {"train": data.train, "dev": data.dev, "test": data.test}),
+    )
+    from seshat.yamlio import atomic_write_text
+
+    atomic_write_text(run.path / "env.txt", environment_text(project.root, env.path / "freeze.txt"))
+    argv = [str(env.bin(rendered.argv[0])), *rendered.argv[1:]]
+    run_env = dict(os.environ) | rendered.env
+    run.set_status(
+        "created",
+        backend=backend.name,
+        profile=profile.name,
+        argv=rendered.argv,
+        overrides=list(project.overrides),
+        total_steps=estimated_total_steps(project, prepared),
+    )
+    return prepared, run, argv, run_env
+
+
+def execute(
+    prepared: Prepared,
+    run: RunDir,
+    argv: list[str],
+    env: dict[str, str],
+    on_progress: Callable[[Progress], None] = lambda _: None,
+) -> dict[str, Any]:
+    """Launch the backend for ``run``, follow it, and record the outcome in ``status.json``.
+
+    Raises:
+        TrainingFailed: Non-zero exit (with a diagnosis for known patterns).
+        KeyboardInterrupt: Ctrl-C or SIGTERM (the run is marked interrupted first).
+    """
+    backend = prepared.backend.name
+    progress = Progress(total=run.status().get("total_steps"))
+    metrics_path = run.path / "metrics.jsonl"
+    axolotl = AxolotlParser(logging_steps=prepared.project.spec.training.logging_steps)
+    trainer_log = TrainerLogTail(run.output / "trainer_log.jsonl")
+
+    def record(rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        with open(
+            metrics_path, "a", encoding="utf-8"
+        ) as handle:  # append-only: readers skip a torn last line
+            for row in rows:
+                handle.write(json.dumps(row, sort_keys=True) + "\n")
+        for row in rows:
+            progress.step = max(progress.step, int(row.get("step", 0)))
+            progress.total = int(row.get("total_steps", progress.total or 0)) or progress.total
+            progress.loss = row.get("loss", progress.loss)
+            progress.learning_rate = row.get("learning_rate", progress.learning_rate)
+            progress.tokens_per_second = row.get("tokens_per_second", progress.tokens_per_second)
+            progress.eval_loss = row.get("eval_loss", progress.eval_loss)
+        on_progress(progress)
+
+    def on_output(stream: str, text: str) -> None:
+        if backend == "axolotl" and stream == "stdout":
+            record(axolotl.feed(text))
+
+    def on_tick() -> None:
+        if backend == "llamafactory":
+            record(trainer_log.poll())
+        on_progress(progress)
+
+    run.set_status("running", started_at=_now())
+    outcome = supervise(
+        argv,
+        cwd=prepared.project.root,
+        env=env,
+        logs=run.logs,
+        on_output=on_output,
+        on_tick=on_tick,
+    )
+    if backend == "axolotl":
+        record(axolotl.feed("\n"))
+    state = (
+        "interrupted"
+        if outcome.interrupted
+        else ("succeeded" if outcome.returncode == 0 else "failed")
+    )
+    status = run.set_status(
+        state,
+        ended_at=_now(),
+        exit_code=outcome.returncode,
+        duration_s=round(outcome.seconds, 2),
+        last_checkpoint=last_checkpoint(run),
+        steps_logged=progress.step,
+    )
+    if state == "interrupted":
+        raise KeyboardInterrupt
+    if state == "failed":
+        found = diagnose(outcome.tail, backend)
+        tail = "\n    ".join(relevant_tail(outcome.tail))
+        explanation, hint = found or (
+            "The backend failed; no known cause matched its output.",
+            f"read {run.logs / 'stderr.log'}; fix the cause, then `seshat train` again",
+        )
+        raise TrainingFailed(
+            f"Run {run.run_id} failed: {backend} exited with code {outcome.returncode} after "
+            f"{outcome.seconds:.0f} s. {explanation} Last lines of its output:\n    {tail}\n"
+            f"Full logs: {run.logs}.",
+            hint,
+        )
+    return status
+
+
+def last_checkpoint(run: RunDir) -> str | None:
+    """The newest ``checkpoint-N`` folder of the run's output, relative to the run dir."""
+    checkpoints = sorted(
+        (p for p in run.output.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
+        key=lambda p: int(p.name.split("-")[-1]),
+    )
+    return str(checkpoints[-1].relative_to(run.path)) if checkpoints else None
+
+
+def _now() -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def adapter_files(run: RunDir) -> list[Path]:
+    """The adapter (or full model) weights the run left in its output dir."""
+    names = ("adapter_model.safetensors", "adapter_model.bin", "model.safetensors")
+    return [run.output / n for n in names if (run.output / n).is_file()]
