@@ -54,9 +54,13 @@ align *args:
 format *args:
     @just _missing format "seshat data format"
 
-# Train through the backend (not built yet: `just check` renders and validates the config today).
+# Train through the backend into runs/<id>/ (key=value overrides pass straight through).
 train *args:
-    @just _missing train "seshat train"
+    seshat train "$@"
+
+# List the runs, or show one: `just runs show latest`.
+runs *args:
+    seshat runs "${@:-list}"
 
 # Evaluate a run (not built yet).
 eval *args:
