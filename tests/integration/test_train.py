@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SESHAT, run_cli
+
 from seshat.backends.envs import install
 
 pytestmark = pytest.mark.integration
@@ -119,37 +119,32 @@ def _alive_with(marker: str) -> list[str]:
 
 def test_ctrl_c_stops_the_whole_run(train_project: Path, tmp_path: Path) -> None:
     install("llamafactory", "cpu")
-    output = open(tmp_path / "seshat-output.txt", "w+")  # a file: a full pipe would stall the run
-    proc = subprocess.Popen(
-        [
-            *SESHAT,
-            "train",
-            "-C",
-            str(train_project),
-            "backend=llamafactory",
-            "training.max_steps=100000",
-            "training.save_steps=1",
-            *TINY,
-        ],
-        stdout=output,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=dict(os.environ),
-    )
-    deadline = time.monotonic() + 300
-    run = None
-    while time.monotonic() < deadline:
-        runs = list((train_project / "runs").glob("*/metrics.jsonl"))
-        if runs and runs[0].stat().st_size > 0:
-            run = runs[0].parent
-            break
-        assert proc.poll() is None, (tmp_path / "seshat-output.txt").read_text()
-        time.sleep(0.5)
-    assert run is not None, "training never logged a step"
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=120)
-    output.close()
-    assert proc.returncode == 130, (tmp_path / "seshat-output.txt").read_text()
+    log = tmp_path / "seshat-output.txt"
+    argv = [
+        *SESHAT,
+        "train",
+        "-C",
+        str(train_project),
+        "backend=llamafactory",
+        "training.max_steps=100000",
+        "training.save_steps=1",
+        *TINY,
+    ]
+    with open(log, "w") as output:  # a file, not a pipe: an unread full pipe would stall the run
+        proc = subprocess.Popen(argv, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ))
+        deadline = time.monotonic() + 300
+        run = None
+        while time.monotonic() < deadline:
+            runs = list((train_project / "runs").glob("*/metrics.jsonl"))
+            if runs and runs[0].stat().st_size > 0:
+                run = runs[0].parent
+                break
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.5)
+        assert run is not None, "training never logged a step"
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=120)
+    assert proc.returncode == 130, log.read_text()
     status = json.loads((run / "status.json").read_text())
     assert status["state"] == "interrupted"
     assert status["last_checkpoint"] is not None
