@@ -140,27 +140,19 @@ def file_manifest(root: Path, paths: dict[str, Path | None]) -> dict[str, Any]:
 
 def environment_text(root: Path, freeze: Path | None) -> str:
     """Seshat's version, the project's git commit and the backend env's ``pip freeze``."""
-    try:
-        commit = (
-            subprocess.run(
-                ["git", "rev-parse", "HEAD"],
-                cwd=root,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=10,
-            ).stdout.strip()
-            or "not a git repository"
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=10
         )
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-    except OSError:
+        return done.stdout.strip()
+
+    try:
+        commit, dirty = (
+            git("rev-parse", "HEAD") or "not a git repository",
+            git("status", "--porcelain"),
+        )
+    except (OSError, subprocess.TimeoutExpired):
         commit, dirty = "git not available", ""
     lines = [
         f"seshat {__version__}",
