@@ -13,7 +13,6 @@ class Axolotl(Backend):
     """The Axolotl backend (pinned 0.19.0, the newest for Python 3.11)."""
 
     name: ClassVar[str] = "axolotl"
-    package: ClassVar[str] = "axolotl"
 
     def train_argv(self, config_name: str, profile: Profile) -> list[str]:
         """Single device: ``--launcher python`` (plain ``axolotl train`` re-imports via accelerate)."""

@@ -68,7 +68,6 @@ class Backend:
     """Base class of the two backends. Subclasses set the class attributes and the hooks."""
 
     name: ClassVar[str]
-    package: ClassVar[str]
     extra_templates: ClassVar[dict[str, str]] = {}
 
     # ---- rendering -------------------------------------------------------------------------

@@ -60,7 +60,6 @@ class LlamaFactory(Backend):
     """The LLaMA-Factory backend (pinned 0.9.5)."""
 
     name: ClassVar[str] = "llamafactory"
-    package: ClassVar[str] = "llamafactory"
     extra_templates: ClassVar[dict[str, str]] = {DATASET_INFO: "dataset_info.json.j2"}
 
     def after_install(self, env_dir: Path) -> None:

@@ -6,7 +6,6 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from seshat.backends.envs import require_env
@@ -222,9 +221,3 @@ def _now() -> str:
     import time
 
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def adapter_files(run: RunDir) -> list[Path]:
-    """The adapter (or full model) weights the run left in its output dir."""
-    names = ("adapter_model.safetensors", "adapter_model.bin", "model.safetensors")
-    return [run.output / n for n in names if (run.output / n).is_file()]
