@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seshat.backends import get_backend
 from seshat.backends.base import CONFIG_FILE, Backend, Rendered
@@ -15,6 +16,9 @@ from seshat.config.loader import LoadedProject
 from seshat.errors import ConfigError
 from seshat.plan import Plan, make_plan
 from seshat.profiles import Resolved, resolve
+
+if TYPE_CHECKING:
+    from seshat.backends.envs import BackendEnv
 
 RENDER_DIR = Path(".seshat") / "render"
 
@@ -45,18 +49,12 @@ class CheckReport:
     backend_seconds: float | None = None
     backend_notes: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        """No problem found by any check that ran."""
-        return not self.strict and not self.backend_errors
 
-
-def prepare(project: LoadedProject, *, require_model: bool = True) -> Prepared:
+def prepare(project: LoadedProject) -> Prepared:
     """Resolve backend, profile and plan for a loaded project.
 
     Args:
         project: The validated project (overrides already applied).
-        require_model: Fail when ``model.base`` names a local folder that does not exist.
 
     Raises:
         ConfigError: A local base model path that does not exist.
@@ -65,7 +63,7 @@ def prepare(project: LoadedProject, *, require_model: bool = True) -> Prepared:
     spec = project.spec
     backend = get_backend(spec.backend)
     local = spec.model.local_path(project.root)
-    if require_model and local is not None and not local.is_dir():
+    if local is not None and not local.is_dir():
         raise ConfigError(
             f"model.base is {spec.model.base!r}, a local path, but {local} does not exist "
             f"(in {project.path}).",
@@ -87,10 +85,22 @@ def prepare(project: LoadedProject, *, require_model: bool = True) -> Prepared:
 def render(prepared: Prepared, run_dir: Path | None = None) -> Rendered:
     """Render the backend config in memory (``run_dir`` relative to the project dir)."""
     run_dir = run_dir if run_dir is not None else RENDER_DIR / prepared.label
-    recipe = "sft"
+    recipe = prepared.project.spec.training.recipe
     return prepared.backend.render(
         prepared.project, prepared.plan, prepared.resolved.profile, run_dir, recipe
     )
+
+
+def validator_env(prepared: Prepared) -> BackendEnv | None:
+    """The installed env whose validator and schema snapshot check this config.
+
+    The CPU env validates configs for any device (hardware questions are answered as on the
+    target); the profile's own flavour is used when only that one is installed.
+    """
+    from seshat.backends.envs import find_env
+
+    name = prepared.backend.name
+    return find_env(name, "cpu") or find_env(name, prepared.resolved.profile.torch_flavour)
 
 
 def write_render(
@@ -127,10 +137,8 @@ def write_render(
 
 def strict_check(prepared: Prepared, rendered: Rendered, report: CheckReport) -> None:
     """Fill ``report`` with the snapshot check (no backend import)."""
-    from seshat.backends.envs import find_env
-
     start = time.perf_counter()
-    env = find_env(prepared.backend.name, prepared.resolved.profile.torch_flavour)
+    env = validator_env(prepared)
     snapshot = prepared.backend.snapshot(env.path if env else None)
     report.strict = prepared.backend.strict_check(rendered, prepared.resolved.profile, snapshot)
     report.snapshot = f"{snapshot.backend} {snapshot.version} ({snapshot.source})"
@@ -143,10 +151,10 @@ def backend_check(prepared: Prepared, config_path: Path, report: CheckReport) ->
     Raises:
         BackendEnvError: The backend env is not installed (names the install command).
     """
-    from seshat.backends.envs import find_env, require_env
+    from seshat.backends.envs import require_env
 
     backend = prepared.backend.name
-    env = find_env(backend, "cpu") or find_env(backend, prepared.resolved.profile.torch_flavour)
+    env = validator_env(prepared)
     if env is None:
         require_env(backend, "cpu", "`seshat check --strict-only` to check without the backend")
         return

@@ -92,3 +92,20 @@ def test_missing_local_model_is_a_clear_error(project: Path) -> None:
 
     with pytest.raises(ConfigError, match="does not exist"):
         prepare(load_project(project, ["model.base=./models/missing"]))
+
+
+def test_recipe_picks_a_project_template(project: Path) -> None:
+    from seshat.config.loader import load_project
+    from seshat.configure import prepare, render
+    from seshat.errors import TemplateError
+
+    folder = project / "templates" / "axolotl"
+    folder.mkdir(parents=True)
+    (folder / "cpt.yaml.j2").write_text(
+        "base_model: {{ model.base | yaml }}\nsequence_len: {{ plan.sequence_len }}\n"
+    )
+    loaded = load_project(project, ["training.recipe=cpt", "profile=strix-halo-cpu"])
+    rendered = render(prepare(loaded))
+    assert rendered.config == {"base_model": "Qwen/Qwen3-14B", "sequence_len": 512}
+    with pytest.raises(TemplateError, match=r"recipes: cpt, sft"):
+        render(prepare(load_project(project, ["training.recipe=nope", "profile=strix-halo-cpu"])))

@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from seshat.backends.base import Backend
 from seshat.backends.schema import Problem
+from seshat.config.loader import LoadedProject
 from seshat.profiles import Profile
 
 
@@ -21,7 +22,7 @@ class Axolotl(Backend):
             launcher = "accelerate"
         return ["axolotl", "train", config_name, "--launcher", launcher]
 
-    def run_env(self, project: Any, profile: Profile) -> dict[str, str]:
+    def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
         """Axolotl's telemetry is on unless told otherwise."""
         return super().run_env(project, profile) | {"AXOLOTL_DO_NOT_TRACK": "1"}
 

@@ -77,7 +77,6 @@ class Backend:
         """Variables a template sees. Paths are relative to the project dir (the backend's cwd)."""
         spec = project.spec
         root = project.root
-        dataset_dir = run_dir
 
         def rel(path: Path | None) -> str | None:
             if path is None:
@@ -87,7 +86,9 @@ class Backend:
         def from_dataset_dir(path: Path | None) -> str | None:
             if path is None:
                 return None
-            return os.path.relpath(root / path, root / dataset_dir)
+            return os.path.relpath(
+                root / path, root / run_dir
+            )  # dataset_info.json lives in run_dir
 
         model = spec.model
         return {
@@ -127,7 +128,7 @@ class Backend:
                 "run_dir": run_dir.as_posix(),
                 "output_dir": (run_dir / "output").as_posix(),
                 "prepared_dir": (run_dir / "prepared").as_posix(),
-                "dataset_dir": dataset_dir.as_posix(),
+                "dataset_dir": run_dir.as_posix(),
             },
         }
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from seshat.backends.base import Backend, Rendered
 from seshat.backends.schema import Problem, Snapshot
+from seshat.config.loader import LoadedProject
 from seshat.profiles import Profile
 
 DATASET_INFO = "dataset_info.json"
@@ -75,7 +76,7 @@ class LlamaFactory(Backend):
         """``llamafactory-cli train``; multi-device runs set FORCE_TORCHRUN in the env."""
         return ["llamafactory-cli", "train", config_name]
 
-    def run_env(self, project: Any, profile: Profile) -> dict[str, str]:
+    def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
         """LLaMA-Factory needs FORCE_TORCHRUN for more than one device; no version check at start."""
         env = super().run_env(project, profile) | {"DISABLE_VERSION_CHECK": "1"}
         if profile.num_devices > 1:

@@ -163,6 +163,11 @@ class Training(Strict):
     """Training method and hyper-parameters. 'auto' values are filled in by the plan."""
 
     method: Method = Field(default=Method.lora, description="lora | qlora | full.")
+    recipe: str = Field(
+        default="sft",
+        pattern=r"^[\w.-]+$",
+        description="Backend template: templates/<backend>/<recipe>.yaml.j2 (project templates win).",
+    )
     lora: LoraSpec = Field(default_factory=LoraSpec, description="LoRA adapter shape.")
     learning_rate: float = Field(
         default=2e-4, gt=0, lt=1, alias="lr", description="Peak learning rate (alias: lr)."
