@@ -95,3 +95,24 @@ def test_supervise_logs_everything_and_reports_exit(tmp_path: Path) -> None:
     assert (tmp_path / "logs" / "stdout.log").read_text() == "out-line\n"
     assert (tmp_path / "logs" / "stderr.log").read_text() == "err-line\n"
     assert "out-line" in outcome.tail and set(seen) == {"stdout", "stderr"}
+
+
+def test_supervise_ticks_while_the_backend_never_stops_talking(tmp_path: Path) -> None:
+    """A backend that logs non-stop (a checkpoint every step) must not starve the file polling."""
+    code = (
+        "import sys, time\n"
+        "end = time.monotonic() + 2.0\n"
+        "while time.monotonic() < end:\n"
+        "    print('saving checkpoint', file=sys.stderr, flush=True); time.sleep(0.01)\n"
+    )
+    ticks: list[float] = []
+    supervise(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        logs=tmp_path / "logs",
+        on_output=lambda s, t: None,
+        on_tick=lambda: ticks.append(1.0),
+        tick_seconds=0.2,
+    )
+    assert len(ticks) >= 5, ticks

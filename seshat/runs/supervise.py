@@ -126,14 +126,18 @@ def supervise(
             pump.start()
         open_streams = 2
         interrupted = False
+        next_tick = time.monotonic() + tick_seconds
         while open_streams:
             if stop.is_set() and not interrupted:
                 interrupted = True
                 _stop_group(proc)
-            try:
-                name, text = chunks.get(timeout=tick_seconds)
-            except queue.Empty:
+            # Tick by the clock, not on silence: a chatty backend never leaves the queue empty.
+            if time.monotonic() >= next_tick:
                 on_tick()
+                next_tick = time.monotonic() + tick_seconds
+            try:
+                name, text = chunks.get(timeout=max(0.0, next_tick - time.monotonic()))
+            except queue.Empty:
                 continue
             if not text:
                 open_streams -= 1
