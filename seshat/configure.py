@@ -82,12 +82,17 @@ def prepare(project: LoadedProject) -> Prepared:
     return Prepared(project, backend, resolved, make_plan(spec, resolved.profile))
 
 
-def render(prepared: Prepared, run_dir: Path | None = None) -> Rendered:
-    """Render the backend config in memory (``run_dir`` relative to the project dir)."""
+def render(
+    prepared: Prepared, run_dir: Path | None = None, init_adapter: Path | None = None
+) -> Rendered:
+    """Render the backend config in memory (``run_dir`` relative to the project dir).
+
+    ``init_adapter`` (relative to the project) starts training from an earlier run's adapter.
+    """
     run_dir = run_dir if run_dir is not None else RENDER_DIR / prepared.label
     recipe = prepared.project.spec.training.recipe
     return prepared.backend.render(
-        prepared.project, prepared.plan, prepared.resolved.profile, run_dir, recipe
+        prepared.project, prepared.plan, prepared.resolved.profile, run_dir, recipe, init_adapter
     )
 
 

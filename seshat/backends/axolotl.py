@@ -7,7 +7,11 @@ from typing import Any, ClassVar
 from seshat.backends.base import Backend
 from seshat.backends.schema import Problem
 from seshat.config.loader import LoadedProject
+from seshat.paths import PACKAGE_DIR
 from seshat.profiles import Profile
+
+# Plugins that run inside Axolotl's env (see plugins/seshat_axolotl.py).
+PLUGINS = PACKAGE_DIR / "backends" / "plugins"
 
 
 class Axolotl(Backend):
@@ -23,8 +27,11 @@ class Axolotl(Backend):
         return ["axolotl", "train", config_name, "--launcher", launcher]
 
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
-        """Axolotl's telemetry is on unless told otherwise."""
-        return super().run_env(project, profile) | {"AXOLOTL_DO_NOT_TRACK": "1"}
+        """Telemetry off (it is on unless told otherwise); Seshat's plugin folder importable."""
+        return super().run_env(project, profile) | {
+            "AXOLOTL_DO_NOT_TRACK": "1",
+            "PYTHONPATH": str(PLUGINS),
+        }
 
     def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:
         """Contradictions that Axolotl's own validation lets through."""

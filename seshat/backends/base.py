@@ -72,7 +72,12 @@ class Backend:
 
     # ---- rendering -------------------------------------------------------------------------
     def context(
-        self, project: LoadedProject, plan: Plan, profile: Profile, run_dir: Path
+        self,
+        project: LoadedProject,
+        plan: Plan,
+        profile: Profile,
+        run_dir: Path,
+        init_adapter: Path | None = None,
     ) -> dict[str, Any]:
         """Variables a template sees. Paths are relative to the project dir (the backend's cwd)."""
         spec = project.spec
@@ -130,6 +135,8 @@ class Backend:
                 "prepared_dir": (run_dir / "prepared").as_posix(),
                 "dataset_dir": run_dir.as_posix(),
             },
+            # continue=RUN: the earlier run's adapter, trained further instead of a fresh one.
+            "init": {"adapter_dir": init_adapter.as_posix() if init_adapter else None},
         }
 
     def render(
@@ -139,6 +146,7 @@ class Backend:
         profile: Profile,
         run_dir: Path,
         recipe: str = "sft",
+        init_adapter: Path | None = None,
     ) -> Rendered:
         """Render the backend config for ``project`` x ``profile`` into memory.
 
@@ -148,6 +156,7 @@ class Backend:
             profile: The concrete hardware profile.
             run_dir: Where the config will live, relative to the project dir.
             recipe: Template name under ``templates/<backend>/``.
+            init_adapter: An adapter folder (relative to the project) to train further.
 
         Returns:
             The rendered config, its extra files, command and environment.
@@ -156,7 +165,7 @@ class Backend:
             TemplateError: Missing template, undefined variable, or output that is not valid YAML.
         """
         env = templating.environment(project.root)
-        context = self.context(project, plan, profile, Path(run_dir))
+        context = self.context(project, plan, profile, Path(run_dir), init_adapter)
         main = f"{self.name}/{recipe}.yaml.j2"
         try:
             text = env.get_template(main).render(context)

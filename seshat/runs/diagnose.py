@@ -62,13 +62,37 @@ _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
 ]
 
 
-def diagnose(lines: Iterable[str], backend: str) -> tuple[str, str] | None:
-    """The explanation and next step for the first known pattern in ``lines``, else None."""
+def diagnose(
+    lines: Iterable[str], backend: str, returncode: int | None = None
+) -> tuple[str, str] | None:
+    """The explanation and next step for the first known pattern in ``lines``, else None.
+
+    A backend killed by a signal (negative ``returncode``) that Seshat did not send is explained
+    by the signal when its output names no cause: SIGKILL is usually the out-of-memory killer.
+    """
     text = "\n".join(lines)
     for pattern, explanation, hint in _PATTERNS:
         if pattern.search(text):
             return explanation, hint.replace("BACKEND", backend)
+    if returncode is not None and returncode < 0:
+        name = _signal_name(-returncode)
+        if name == "SIGKILL":
+            return (
+                "The backend was killed with SIGKILL without a word: usually the kernel's "
+                "out-of-memory killer (`dmesg | grep -i oom` tells).",
+                _PATTERNS[0][2],
+            )
+        return f"The backend was killed by {name}.", "find out what sent it; the run can go on"
     return None
+
+
+def _signal_name(number: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def relevant_tail(lines: list[str], count: int = 12) -> list[str]:

@@ -51,13 +51,20 @@ def _clean(raw: dict[str, Any]) -> dict[str, float | int]:
 
 @dataclass
 class AxolotlParser:
-    """Parses Axolotl's stdout, numbering train-loss rows by ``logging_steps``."""
+    """Parses Axolotl's stdout, numbering train-loss rows by ``logging_steps``.
+
+    ``first_step`` is the checkpoint step a resumed run starts after (Axolotl's lines carry no step).
+    """
 
     logging_steps: int = 1
+    first_step: int = 0
     train_rows: int = 0
     buffer: str = ""
     last_step: int = 0
     summary: dict[str, float | int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.last_step = self.first_step
 
     def feed(self, chunk: str) -> list[dict[str, float | int]]:
         """Feed raw output (any chunking); return the metric rows completed by it."""
@@ -85,7 +92,7 @@ class AxolotlParser:
                 continue
             if "loss" in row:
                 self.train_rows += 1
-                self.last_step = self.train_rows * self.logging_steps
+                self.last_step = self.first_step + self.train_rows * self.logging_steps
             elif "eval_loss" not in row:
                 continue
             rows.append({"step": self.last_step, **row})

@@ -81,6 +81,7 @@ def supervise(
     logs: Path,
     on_output: Callable[[str, str], None],
     on_tick: Callable[[], None],
+    on_start: Callable[[int], None] = lambda _: None,
     tick_seconds: float = 0.5,
 ) -> Outcome:
     """Run ``argv`` to the end, or until Ctrl-C/SIGTERM.
@@ -92,6 +93,7 @@ def supervise(
         logs: Folder for ``stdout.log`` and ``stderr.log`` (complete, appended).
         on_output: Called with (stream name, text chunk) as output arrives.
         on_tick: Called about every ``tick_seconds`` (to poll files, refresh progress).
+        on_start: Called with the process id (also its process group id) once it started.
         tick_seconds: Polling period.
 
     Returns:
@@ -114,6 +116,7 @@ def supervise(
             start_new_session=True,
         )
         assert proc.stdout is not None and proc.stderr is not None
+        on_start(proc.pid)
         pumps = [
             threading.Thread(
                 target=_pump, args=(proc.stdout, logs / "stdout.log", "stdout", chunks), daemon=True

@@ -12,10 +12,14 @@ from seshat.backends.envs import require_env
 from seshat.config.loader import LoadedProject
 from seshat.configure import CheckReport, Prepared, prepare, render, strict_check
 from seshat.errors import CheckError, ConfigError, SeshatError
+from seshat.runs.continuation import lineage_fields, parent_adapter
 from seshat.runs.diagnose import diagnose, relevant_tail
+from seshat.runs.launch import Launch
 from seshat.runs.metrics import AxolotlParser, TrainerLogTail
+from seshat.runs.resume import last_checkpoint
 from seshat.runs.rundir import RunDir, environment_text, file_manifest, new_run_id, write_spec
 from seshat.runs.supervise import supervise
+from seshat.yamlio import atomic_write_text
 
 
 class TrainingFailed(SeshatError):
@@ -67,20 +71,27 @@ def _check_data(project: LoadedProject) -> None:
             )
 
 
-def start_run(project: LoadedProject) -> tuple[Prepared, RunDir, list[str], dict[str, str]]:
+def start_run(
+    project: LoadedProject, parent: RunDir | None = None
+) -> tuple[Prepared, RunDir, Launch]:
     """Plan, render, check and write a new run directory; return what is needed to launch it.
 
+    Args:
+        project: The loaded project (overrides applied).
+        parent: For ``continue=RUN``: the run whose adapter this run trains further.
+
     Raises:
-        ConfigError: Bad config or missing data files.
+        ConfigError: Bad config, missing data files, or a parent run that cannot be continued.
         CheckError: The rendered config fails the strict check.
         BackendEnvError: The backend env is not installed.
     """
     prepared = prepare(project)
     backend, profile = prepared.backend, prepared.resolved.profile
-    env = require_env(backend.name, profile.torch_flavour)
+    require_env(backend.name, profile.torch_flavour)
     _check_data(project)
+    adapter = parent_adapter(project, parent) if parent is not None else None
     run = RunDir(project.root, new_run_id(project.root, backend.name, profile.name))
-    rendered = render(prepared, run.rel)
+    rendered = render(prepared, run.rel, init_adapter=adapter)
     report = CheckReport()
     strict_check(prepared, rendered, report)
     if report.strict:
@@ -105,11 +116,16 @@ def start_run(project: LoadedProject) -> tuple[Prepared, RunDir, list[str], dict
         "data.json",
         file_manifest(project.root, {"train": data.train, "dev": data.dev, "test": data.test}),
     )
-    from seshat.yamlio import atomic_write_text
-
+    launch = Launch(
+        backend=backend.name,
+        flavour=profile.torch_flavour,
+        argv=rendered.argv,
+        env=rendered.env,
+        logging_steps=project.spec.training.logging_steps,
+    )
+    launch.save(run)
+    env = require_env(backend.name, profile.torch_flavour)
     atomic_write_text(run.path / "env.txt", environment_text(project.root, env.path / "freeze.txt"))
-    argv = [str(env.bin(rendered.argv[0])), *rendered.argv[1:]]
-    run_env = dict(os.environ) | rendered.env
     run.set_status(
         "created",
         backend=backend.name,
@@ -117,37 +133,49 @@ def start_run(project: LoadedProject) -> tuple[Prepared, RunDir, list[str], dict
         argv=rendered.argv,
         overrides=list(project.overrides),
         total_steps=estimated_total_steps(project, prepared),
+        **lineage_fields(parent),
     )
-    return prepared, run, argv, run_env
+    return prepared, run, launch
 
 
 def execute(
-    prepared: Prepared,
     run: RunDir,
-    argv: list[str],
-    env: dict[str, str],
+    launch: Launch,
     on_progress: Callable[[Progress], None] = lambda _: None,
+    resume_from: str | None = None,
 ) -> dict[str, Any]:
     """Launch the backend for ``run``, follow it, and record the outcome in ``status.json``.
+
+    Args:
+        run: The run (its folder is written).
+        launch: The command and environment.
+        on_progress: Called as metrics arrive (and about twice a second).
+        resume_from: The checkpoint a resumed run goes on from (relative to the run dir).
 
     Raises:
         TrainingFailed: Non-zero exit (with a diagnosis for known patterns).
         KeyboardInterrupt: Ctrl-C or SIGTERM (the run is marked interrupted first).
+        BackendEnvError: The backend env is gone.
     """
-    backend = prepared.backend.name
-    progress = Progress(total=run.status().get("total_steps"))
+    backend = launch.backend
+    env = require_env(backend, launch.flavour)
+    argv = [str(env.bin(launch.argv[0])), *launch.argv[1:]]
+    before = run.status()
+    attempt = int(before.get("attempt", 0)) + 1 if resume_from else 1
+    first_step = int(resume_from.rsplit("-", 1)[-1]) if resume_from else 0
+    progress = Progress(step=first_step, total=before.get("total_steps"))
     metrics_path = run.path / "metrics.jsonl"
-    axolotl = AxolotlParser(logging_steps=prepared.project.spec.training.logging_steps)
+    axolotl = AxolotlParser(logging_steps=launch.logging_steps, first_step=first_step)
     trainer_log = TrainerLogTail(run.output / "trainer_log.jsonl")
+    if trainer_log.path.is_file():  # a resumed run appends to the file: skip what was read before
+        trainer_log.offset = trainer_log.path.stat().st_size
 
     def record(rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
-        with open(
-            metrics_path, "a", encoding="utf-8"
-        ) as handle:  # append-only: readers skip a torn last line
+        with open(metrics_path, "a", encoding="utf-8") as handle:  # readers skip a torn last line
             for row in rows:
-                handle.write(json.dumps(row, sort_keys=True) + "\n")
+                handle.write(json.dumps({**row, "attempt": attempt}, sort_keys=True) + "\n")
         for row in rows:
             progress.step = max(progress.step, int(row.get("step", 0)))
             progress.total = int(row.get("total_steps", progress.total or 0)) or progress.total
@@ -166,14 +194,19 @@ def execute(
             record(trainer_log.poll())
         on_progress(progress)
 
-    run.set_status("running", started_at=_now())
+    def on_start(pid: int) -> None:
+        run.set_status(
+            "running", started_at=_now(), pid=pid, attempt=attempt, resumed_from=resume_from
+        )
+
     outcome = supervise(
         argv,
-        cwd=prepared.project.root,
-        env=env,
+        cwd=run.root,
+        env=dict(os.environ) | launch.env,
         logs=run.logs,
         on_output=on_output,
         on_tick=on_tick,
+        on_start=on_start,
     )
     if backend == "axolotl":
         record(axolotl.feed("\n"))
@@ -186,19 +219,23 @@ def execute(
         state,
         ended_at=_now(),
         exit_code=outcome.returncode,
-        duration_s=round(outcome.seconds, 2),
+        duration_s=round(
+            float(before.get("duration_s", 0.0)) * bool(resume_from) + outcome.seconds, 2
+        ),
         last_checkpoint=last_checkpoint(run),
         steps_logged=progress.step,
     )
     if state == "interrupted":
         raise KeyboardInterrupt
     if state == "failed":
-        found = diagnose(outcome.tail, backend)
+        found = diagnose(outcome.tail, backend, outcome.returncode)
         tail = "\n    ".join(relevant_tail(outcome.tail))
         explanation, hint = found or (
             "The backend failed; no known cause matched its output.",
             f"read {run.logs / 'stderr.log'}; fix the cause, then `seshat train` again",
         )
+        if status["last_checkpoint"]:
+            hint += f"; or go on from {status['last_checkpoint']} with `seshat train resume={run.run_id}`"
         raise TrainingFailed(
             f"Run {run.run_id} failed: {backend} exited with code {outcome.returncode} after "
             f"{outcome.seconds:.0f} s. {explanation} Last lines of its output:\n    {tail}\n"
@@ -206,15 +243,6 @@ def execute(
             hint,
         )
     return status
-
-
-def last_checkpoint(run: RunDir) -> str | None:
-    """The newest ``checkpoint-N`` folder of the run's output, relative to the run dir."""
-    checkpoints = sorted(
-        (p for p in run.output.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()),
-        key=lambda p: int(p.name.split("-")[-1]),
-    )
-    return str(checkpoints[-1].relative_to(run.path)) if checkpoints else None
 
 
 def _now() -> str:

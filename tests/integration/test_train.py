@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,133 @@ def test_missing_data_is_refused_before_launch(train_project: Path) -> None:
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "seshat data format" in result.stderr
     assert not (train_project / "runs").exists() or not any((train_project / "runs").iterdir())
+
+
+def _losses(run: Path, attempt: int | None = None) -> dict[int, float]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return {
+        r["step"]: r["loss"]
+        for r in rows
+        if "loss" in r and (attempt is None or r["attempt"] == attempt)
+    }
+
+
+def _trainer_losses(run: Path, step: int) -> dict[int, float]:
+    """Full-precision losses from the trainer's own record (Axolotl prints 4 digits)."""
+    state = json.loads((run / "output" / f"checkpoint-{step}" / "trainer_state.json").read_text())
+    return {h["step"]: h["loss"] for h in state["log_history"] if "loss" in h}
+
+
+def _eval_losses(run: Path) -> list[tuple[int, float]]:
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return [(r["step"], r["eval_loss"]) for r in rows if "eval_loss" in r]
+
+
+def _wait_for(predicate: Callable[[], object], proc: subprocess.Popen[bytes], log: Path) -> object:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        assert proc.poll() is None, log.read_text()
+        time.sleep(0.05)
+    raise AssertionError(f"timed out; output so far:\n{log.read_text()}")
+
+
+@pytest.mark.parametrize("backend", ["axolotl", "llamafactory"])
+def test_resume_after_sigkill_reproduces_the_uninterrupted_losses(
+    train_project: Path, tmp_path: Path, backend: str
+) -> None:
+    install(backend, "cpu")
+    steps = [f"backend={backend}", "training.max_steps=40", "training.save_steps=3", *TINY]
+    reference = run_cli("train", "-C", str(train_project), *steps)
+    assert reference.returncode == 0, reference.stderr
+    assert sorted(_losses(_only_run(train_project))) == list(range(1, 41))
+    expected = _trainer_losses(_only_run(train_project), 40)
+    shutil.move(train_project / "runs", tmp_path / "reference-runs")
+
+    log = tmp_path / "killed-run.txt"
+    with open(log, "w") as output:
+        proc = subprocess.Popen(
+            [*SESHAT, "train", "-C", str(train_project), *steps],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+        def first_checkpoint() -> Path | None:
+            for state in (train_project / "runs").glob("*/output/checkpoint-*/trainer_state.json"):
+                return state.parents[2]
+            return None
+
+        run = _wait_for(first_checkpoint, proc, log)
+        assert isinstance(run, Path)
+        os.killpg(json.loads((run / "status.json").read_text())["pid"], signal.SIGKILL)
+        proc.wait(timeout=120)
+    assert proc.returncode == 1, log.read_text()
+    text = log.read_text()
+    assert "SIGKILL" in text and f"seshat train resume={run.name}" in text, text
+    killed = json.loads((run / "status.json").read_text())
+    assert killed["state"] == "failed" and killed["exit_code"] == -signal.SIGKILL
+    assert killed["last_checkpoint"] is not None, "killed before a checkpoint was complete"
+    stopped_at = int(killed["last_checkpoint"].rsplit("-", 1)[1])
+    assert stopped_at < 40, "the run finished before the kill: nothing left to resume"
+
+    resumed = run_cli("train", "-C", str(train_project), f"resume={run.name}")
+    assert resumed.returncode == 0, resumed.stderr
+    status = json.loads((run / "status.json").read_text())
+    assert status["state"] == "succeeded" and status["attempt"] == 2
+    assert status["resumed_from"] == killed["last_checkpoint"]
+    assert sorted(_losses(run, attempt=2)) == list(range(stopped_at + 1, 41))
+    after = _trainer_losses(run, 40)
+    worst = max(abs(after[step] - expected[step]) for step in range(stopped_at + 1, 41))
+    assert worst <= 1e-4, f"resumed losses differ from the uninterrupted run's by up to {worst}"
+
+
+@pytest.mark.parametrize("backend", ["axolotl", "llamafactory"])
+def test_continue_starts_from_the_parent_adapter(train_project: Path, backend: str) -> None:
+    install(backend, "cpu")
+    common = [f"backend={backend}", "training.lr=0.01", "training.warmup_ratio=0", *TINY]
+    first = run_cli(
+        "train", "-C", str(train_project), "training.max_steps=4", "training.eval_steps=4", *common
+    )
+    assert first.returncode == 0, first.stderr
+    parent = _only_run(train_project)
+    (start_step, base_loss), *_, (end_step, trained_loss) = _eval_losses(parent)
+    assert (start_step, end_step) == (0, 4)
+    assert abs(base_loss - trained_loss) > 1e-2, "the first run did not move the dev loss"
+
+    second = run_cli(
+        "train",
+        "-C",
+        str(train_project),
+        f"continue={parent.name}",
+        "training.max_steps=2",
+        "training.eval_steps=2",
+        *common,
+    )
+    assert second.returncode == 0, second.stderr
+    child = next(p for p in (train_project / "runs").iterdir() if p.name != parent.name)
+    step, resumed_loss = _eval_losses(child)[0]
+    assert step == 0 and abs(resumed_loss - trained_loss) <= 1e-4 * max(1.0, trained_loss)
+    status = json.loads((child / "status.json").read_text())
+    assert status["parent"] == parent.name and status["lineage"] == [parent.name]
+
+
+def test_continue_refuses_an_adapter_of_another_shape(train_project: Path) -> None:
+    install("llamafactory", "cpu")
+    first = run_cli(
+        "train", "-C", str(train_project), "backend=llamafactory", "training.max_steps=1", *TINY
+    )
+    assert first.returncode == 0, first.stderr
+    parent = _only_run(train_project)
+    result = run_cli(
+        "train",
+        "-C",
+        str(train_project),
+        f"continue={parent.name}",
+        "backend=llamafactory",
+        *TINY,
+        "training.lora.rank=4",
+    )
+    assert result.returncode == 1
+    assert "rank 8" in result.stderr and "training.lora.rank=8" in result.stderr
