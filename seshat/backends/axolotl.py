@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
-from seshat.backends.base import Backend
+from seshat.backends.base import CONFIG_FILE, Backend
 from seshat.backends.schema import Problem
 from seshat.config.loader import LoadedProject
 from seshat.paths import PACKAGE_DIR
@@ -25,6 +26,24 @@ class Axolotl(Backend):
         if launcher == "deepspeed":
             launcher = "accelerate"
         return ["axolotl", "train", config_name, "--launcher", launcher]
+
+    def merge_command(
+        self, trained: dict[str, Any], run_dir: Path, adapter_dir: Path, work_dir: Path
+    ) -> tuple[list[str], dict[str, str]]:
+        """``axolotl merge-lora`` on the run's config; ``output_dir/merged`` is where it writes.
+
+        The adapter is passed explicitly: a continued run's config names its parent's adapter.
+        """
+        argv = [
+            "axolotl",
+            "merge-lora",
+            (run_dir / CONFIG_FILE).as_posix(),
+            "--lora-model-dir",
+            adapter_dir.as_posix(),
+            "--output-dir",
+            work_dir.as_posix(),
+        ]
+        return argv, {}
 
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
         """Telemetry off (it is on unless told otherwise); Seshat's plugin folder importable."""

@@ -219,6 +219,22 @@ class Backend:
         """The training command (first item: a program in the backend env's ``bin/``)."""
         raise NotImplementedError
 
+    def merge_command(
+        self, trained: dict[str, Any], run_dir: Path, adapter_dir: Path, work_dir: Path
+    ) -> tuple[list[str], dict[str, str]]:  # pragma: no cover
+        """The command that merges ``adapter_dir`` into the base model, writing ``work_dir/merged``.
+
+        Args:
+            trained: The run's backend config, parsed.
+            run_dir: The run folder (relative to the project dir, the command's cwd).
+            adapter_dir: The adapter to merge, always passed explicitly.
+            work_dir: A scratch folder; the merged model must end up in ``work_dir/merged``.
+
+        Returns:
+            The command (program in the env's ``bin/`` first) and files to write first, by path.
+        """
+        raise NotImplementedError
+
     # ---- checking --------------------------------------------------------------------------
     def shipped_snapshot_path(self) -> Path:
         """The snapshot shipped for the pinned backend version."""

@@ -76,6 +76,29 @@ class LlamaFactory(Backend):
         """``llamafactory-cli train``; multi-device runs set FORCE_TORCHRUN in the env."""
         return ["llamafactory-cli", "train", config_name]
 
+    def merge_command(
+        self, trained: dict[str, Any], run_dir: Path, adapter_dir: Path, work_dir: Path
+    ) -> tuple[list[str], dict[str, str]]:
+        """``llamafactory-cli export`` with a config built from the run's own model settings."""
+        import yaml
+
+        export = {
+            key: trained[key]
+            for key in ("model_name_or_path", "model_revision", "trust_remote_code", "template")
+            if key in trained
+        } | {
+            "adapter_name_or_path": adapter_dir.as_posix(),
+            "finetuning_type": "lora",
+            "export_dir": (work_dir / "merged").as_posix(),
+            "export_size": 5,
+            "export_device": "cpu",
+            "export_legacy_format": False,
+        }
+        config = work_dir / "export.yaml"
+        return ["llamafactory-cli", "export", config.as_posix()], {
+            config.as_posix(): yaml.safe_dump(export, sort_keys=False)
+        }
+
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
         """LLaMA-Factory needs FORCE_TORCHRUN for more than one device; no version check at start."""
         env = super().run_env(project, profile) | {"DISABLE_VERSION_CHECK": "1"}

@@ -24,7 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Render, then check strictly and with the backend's validator.",
     ),
     "train": ("seshat.cli.train", "train", "Train through the backend into a new run directory."),
-    "runs": ("seshat.cli.train", "runs", "List and inspect runs."),
+    "runs": ("seshat.cli.runs", "runs", "List, show, compare and sync runs."),
+    "merge": ("seshat.cli.merge", "merge", "Merge a run's adapter into its base model."),
     "quickstart": (
         "seshat.cli.quickstart",
         "quickstart",

@@ -300,3 +300,50 @@ def test_continue_refuses_an_adapter_of_another_shape(train_project: Path) -> No
     )
     assert result.returncode == 1
     assert "rank 8" in result.stderr and "training.lora.rank=8" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["axolotl", "llamafactory"])
+def test_merge_bakes_the_adapter_into_the_base_model(train_project: Path, backend: str) -> None:
+    env, _ = install(backend, "cpu")
+    trained = run_cli(
+        "train",
+        "-C",
+        str(train_project),
+        f"backend={backend}",
+        "training.max_steps=3",
+        "training.lr=0.01",
+        "training.warmup_ratio=0",
+        *TINY,
+    )
+    assert trained.returncode == 0, trained.stderr
+    run = _only_run(train_project)
+    merged = run_cli("merge", "-C", str(train_project), run.name)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert (run / "merged" / "config.json").is_file() and not (run / ".merging").exists()
+    status = json.loads((run / "status.json").read_text())
+    assert status["merged"]["exit_code"] == 0 and status["state"] == "succeeded"
+    compared = subprocess.run(
+        [
+            str(env.python),
+            str(FIXTURES / "compare_merged.py"),
+            str(train_project / "models" / "tiny"),
+            str(run / "output"),
+            str(run / "merged"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    diffs = json.loads(compared.stdout.strip().splitlines()[-1])
+    assert diffs["base_vs_adapter"] > 1e-3, "the adapter changes nothing: the test proves nothing"
+    assert diffs["merged_vs_adapter"] < 1e-3, diffs
+
+
+def test_merge_refuses_a_run_without_adapter(train_project: Path) -> None:
+    runs = train_project / "runs" / "20260101-000000-axolotl-strix-halo-cpu"
+    (runs / "output").mkdir(parents=True)
+    (runs / "status.json").write_text('{"state": "failed", "run_id": "x"}')
+    result = run_cli("merge", "-C", str(train_project), "latest")
+    assert result.returncode == 1
+    assert "no final adapter" in result.stderr and "resume=" in result.stderr

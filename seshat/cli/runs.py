@@ -1,0 +1,68 @@
+"""``seshat runs``: list, show, compare and sync runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seshat.cli.options import project_option
+
+
+@click.group()
+def runs() -> None:
+    """List and inspect runs."""
+
+
+@runs.command("list")
+@project_option
+def list_(project_dir: Path) -> None:
+    """Every run of the project: id, state, backend, profile, steps, duration."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Runs in {project_dir.resolve() / 'runs'}")
+    for column in (
+        "run",
+        "state",
+        "backend",
+        "profile",
+        "steps",
+        "exit",
+        "duration",
+        "last checkpoint",
+    ):
+        table.add_column(column)
+    for status_file in sorted((project_dir / "runs").glob("*/status.json")):
+        status = json.loads(status_file.read_text(encoding="utf-8"))
+        table.add_row(
+            status_file.parent.name,
+            status.get("state", "?"),
+            status.get("backend", ""),
+            status.get("profile", ""),
+            str(status.get("steps_logged", "")),
+            str(status.get("exit_code", "")),
+            f"{status['duration_s']:.0f} s" if "duration_s" in status else "",
+            status.get("last_checkpoint") or "",
+        )
+    Console().print(table)
+
+
+@runs.command("show")
+@click.argument("run_name", default="latest")
+@project_option
+def show(run_name: str, project_dir: Path) -> None:
+    """Status, files and last metrics of RUN (an id, a unique prefix, or 'latest')."""
+    import json
+
+    from seshat.runs.rundir import find_run
+
+    run = find_run(project_dir.resolve(), run_name)
+    click.echo(json.dumps(run.status(), indent=2, sort_keys=True))
+    metrics = run.path / "metrics.jsonl"
+    if metrics.is_file():
+        rows = [line for line in metrics.read_text(encoding="utf-8").splitlines() if line.strip()]
+        click.echo(f"\nmetrics.jsonl: {len(rows)} rows; last: {rows[-1] if rows else '-'}")
+    click.echo("\nfiles: " + ", ".join(sorted(p.name for p in run.path.iterdir())))

@@ -1,0 +1,98 @@
+"""``seshat merge RUN``: merge a run's LoRA adapter into its base model with the run's own backend.
+
+The backend writes into a scratch folder inside the run; only a finished merge is renamed to
+``runs/<id>/merged``, so an interrupted merge never leaves a half-written model where export
+looks for one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seshat.backends import get_backend
+from seshat.backends.base import CONFIG_FILE
+from seshat.backends.envs import require_env
+from seshat.errors import SeshatError
+from seshat.runs.diagnose import diagnose, relevant_tail
+from seshat.runs.launch import Launch
+from seshat.runs.process import run_logged
+from seshat.runs.rundir import find_run
+from seshat.yamlio import atomic_write_text
+
+MERGED = "merged"
+SCRATCH = ".merging"
+
+
+def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
+    """Merge the adapter of run ``name`` into its base model (``runs/<id>/merged``).
+
+    Args:
+        root: The project folder.
+        name: Run id, unique prefix or ``latest``.
+        force: Merge again even if ``merged/`` exists.
+
+    Returns:
+        The ``merged`` record written into ``status.json``.
+
+    Raises:
+        SeshatError: No adapter to merge, or the backend's merge failed (with its log tail).
+    """
+    run = find_run(root, name)
+    status = run.status()
+    adapter = run.output / "adapter_config.json"
+    if not adapter.is_file():
+        raise SeshatError(
+            f"Run {run.run_id} ({status.get('state')}) has no final adapter to merge "
+            f"({adapter} is missing).",
+            f"finish it with `seshat train resume={run.run_id}`, or merge a succeeded run "
+            "(`seshat runs list`)",
+        )
+    target = run.path / MERGED
+    if target.is_dir() and not force:
+        return status.get("merged") or {"path": MERGED}
+    launch = Launch.load(run)
+    env = require_env(launch.backend, launch.flavour)
+    scratch = run.rel / SCRATCH
+    shutil.rmtree(root / scratch, ignore_errors=True)
+    (root / scratch).mkdir(parents=True)
+    trained = yaml.safe_load((run.path / CONFIG_FILE).read_text(encoding="utf-8"))
+    argv, files = get_backend(launch.backend).merge_command(
+        trained, run.rel, run.rel / "output", scratch
+    )
+    for rel, text in files.items():
+        atomic_write_text(root / rel, text)
+    done = run_logged(
+        [env.bin(argv[0]), *argv[1:]],
+        run.logs / "merge.log",
+        env=launch.env,
+        cwd=root,
+    )
+    produced = root / scratch / MERGED
+    if not done.ok or not (produced / "config.json").is_file():
+        found = diagnose(done.tail, launch.backend, done.returncode)
+        explanation = found[0] if found else "No known cause matched its output."
+        tail = "\n    ".join(relevant_tail(done.tail))
+        raise SeshatError(
+            f"Merging run {run.run_id} failed: {launch.backend} exited with code "
+            f"{done.returncode} after {done.seconds:.0f} s. {explanation} Last lines:\n    {tail}\n"
+            f"Full log: {run.logs / 'merge.log'}.",
+            found[1] if found else "fix the cause, then `seshat merge` again",
+        )
+    if target.exists():
+        shutil.rmtree(target)
+    produced.rename(target)
+    shutil.rmtree(root / scratch, ignore_errors=True)
+    record = {
+        "path": MERGED,
+        "exit_code": done.returncode,
+        "duration_s": round(done.seconds, 2),
+        "merged_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "files": sorted(p.name for p in target.iterdir()),
+    }
+    run.set_status(run.status()["state"], merged=record)
+    return record
