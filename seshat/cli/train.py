@@ -88,6 +88,9 @@ def train(project_dir: Path, overrides: tuple[str, ...]) -> None:
     console.print(
         f"[green]Run {run.run_id} succeeded[/] in {status['duration_s']:.0f} s; output in {run.output}."
     )
+    problem = (status.get("tracking") or {}).get("error")
+    if problem:
+        console.print(f"[yellow]Tracking:[/] {problem} (the training itself is fine).")
 
 
 @contextlib.contextmanager

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from seshat.runs.rundir import RunDir
 
@@ -20,6 +21,7 @@ class Launch:
         argv: The command, program name first (found in the env's ``bin/`` at launch).
         env: Variables Seshat and the profile set (names that look like secrets are never saved).
         logging_steps: Steps between logged metrics (numbers Axolotl's step-less lines).
+        tracking: ``tracking.wandb`` of the spec (mode, project, entity).
     """
 
     backend: str
@@ -27,6 +29,7 @@ class Launch:
     argv: list[str]
     env: dict[str, str]
     logging_steps: int
+    tracking: dict[str, Any] = field(default_factory=dict)
 
     def save(self, run: RunDir) -> None:
         """Write ``launch.json`` into the run dir, leaving out secret-looking variables."""

@@ -19,6 +19,7 @@ from seshat.runs.metrics import AxolotlParser, TrainerLogTail
 from seshat.runs.resume import last_checkpoint
 from seshat.runs.rundir import RunDir, environment_text, file_manifest, new_run_id, write_spec
 from seshat.runs.supervise import supervise
+from seshat.runs.tracking import Tracker, check_online
 from seshat.yamlio import atomic_write_text
 
 
@@ -90,6 +91,7 @@ def start_run(
     require_env(backend.name, profile.torch_flavour)
     _check_data(project)
     adapter = parent_adapter(project, parent) if parent is not None else None
+    check_online(project.spec.tracking.wandb.model_dump(mode="json"))
     run = RunDir(project.root, new_run_id(project.root, backend.name, profile.name))
     rendered = render(prepared, run.rel, init_adapter=adapter)
     report = CheckReport()
@@ -122,6 +124,7 @@ def start_run(
         argv=rendered.argv,
         env=rendered.env,
         logging_steps=project.spec.training.logging_steps,
+        tracking=project.spec.tracking.wandb.model_dump(mode="json"),
     )
     launch.save(run)
     env = require_env(backend.name, profile.torch_flavour)
@@ -158,6 +161,7 @@ def execute(
         BackendEnvError: The backend env is gone.
     """
     backend = launch.backend
+    check_online(launch.tracking)
     env = require_env(backend, launch.flavour)
     argv = [str(env.bin(launch.argv[0])), *launch.argv[1:]]
     before = run.status()
@@ -170,6 +174,9 @@ def execute(
     if trainer_log.path.is_file():  # a resumed run appends to the file: skip what was read before
         trainer_log.offset = trainer_log.path.stat().st_size
 
+    tracker = Tracker(run, launch.tracking, _tracking_config(run, launch))
+    tracker.start()
+
     def record(rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
@@ -177,6 +184,7 @@ def execute(
             for row in rows:
                 handle.write(json.dumps({**row, "attempt": attempt}, sort_keys=True) + "\n")
         for row in rows:
+            tracker.log(row)
             progress.step = max(progress.step, int(row.get("step", 0)))
             progress.total = int(row.get("total_steps", progress.total or 0)) or progress.total
             progress.loss = row.get("loss", progress.loss)
@@ -225,6 +233,12 @@ def execute(
         last_checkpoint=last_checkpoint(run),
         steps_logged=progress.step,
     )
+    problem = tracker.finish(status)
+    if tracker.enabled:
+        status = run.set_status(
+            state,
+            tracking={"wandb": launch.tracking.get("mode"), "dir": "wandb", "error": problem},
+        )
     if state == "interrupted":
         raise KeyboardInterrupt
     if state == "failed":
@@ -243,6 +257,19 @@ def execute(
             hint,
         )
     return status
+
+
+def _tracking_config(run: RunDir, launch: Launch) -> dict[str, Any]:
+    """What W&B records as the run's config: resolved spec, plan, data manifest, command."""
+    import yaml
+
+    return {
+        "spec": yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8")),
+        "plan": run.read_json("plan.json"),
+        "data": run.read_json("data.json"),
+        "backend": launch.backend,
+        "argv": launch.argv,
+    }
 
 
 def _now() -> str:

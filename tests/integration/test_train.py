@@ -64,6 +64,13 @@ def _only_run(project: Path) -> Path:
     return runs[0]
 
 
+CANARIES = {
+    "WANDB_API_KEY": "canary-wandb-key-5c1f0e",
+    "HF_TOKEN": "canary-hf-token-9a7b2d",
+    "OPENAI_API_KEY": "canary-openai-key-3e8d41",
+}
+
+
 @pytest.mark.parametrize("backend", ["axolotl", "llamafactory"])
 def test_tiny_training_run(train_project: Path, backend: str) -> None:
     install(backend, "cpu")
@@ -76,6 +83,7 @@ def test_tiny_training_run(train_project: Path, backend: str) -> None:
         "training.save_steps=2",
         "training.eval_steps=2",
         *TINY,
+        env=CANARIES,  # secrets in the environment must never land in the run dir
     )
     assert result.returncode == 0, result.stdout + result.stderr
     run = _only_run(train_project)
@@ -102,6 +110,17 @@ def test_tiny_training_run(train_project: Path, backend: str) -> None:
     data = json.loads((run / "data.json").read_text())
     assert data["train"]["records"] == 48 and len(data["train"]["sha256"]) == 64
     assert backend in (run / "env.txt").read_text()
+
+    # W&B: one offline run inside the run dir, holding every logged loss; no secret anywhere.
+    assert status["tracking"] == {"wandb": "offline", "dir": "wandb", "error": None}
+    (offline,) = (run / "wandb").glob(f"offline-run-*-{run.name}")
+    stream = (offline / f"run-{run.name}.wandb").read_bytes()
+    for row in train_rows:
+        assert json.dumps(row["loss"]).encode() in stream, row
+    for path in [p for p in train_project.rglob("*") if p.is_file()]:
+        content = path.read_bytes()
+        for name, secret in CANARIES.items():
+            assert secret.encode() not in content, f"{name} leaked into {path}"
 
 
 def _alive_with(marker: str) -> list[str]:
@@ -347,3 +366,18 @@ def test_merge_refuses_a_run_without_adapter(train_project: Path) -> None:
     result = run_cli("merge", "-C", str(train_project), "latest")
     assert result.returncode == 1
     assert "no final adapter" in result.stderr and "resume=" in result.stderr
+
+
+def test_sync_without_a_wandb_login_says_how_to_log_in(train_project: Path) -> None:
+    install("llamafactory", "cpu")
+    trained = run_cli(
+        "train", "-C", str(train_project), "backend=llamafactory", "training.max_steps=1", *TINY
+    )
+    assert trained.returncode == 0, trained.stderr
+    home = train_project / "empty-home"
+    home.mkdir()
+    result = run_cli(
+        "runs", "sync", "-C", str(train_project), env={"HOME": str(home), "WANDB_API_KEY": ""}
+    )
+    assert result.returncode == 1
+    assert "No W&B API key" in result.stderr and "wandb login" in result.stderr

@@ -1,0 +1,203 @@
+"""One W&B run per Seshat run: resolved config, the parsed metrics, the logs; offline by default.
+
+W&B is fed from a background thread, so its start-up (about 1.5 s) overlaps the backend's and a
+W&B failure never stops or slows the training: it is written to ``logs/wandb.log`` and reported.
+All W&B files stay inside the run dir (``runs/<id>/wandb/``); nothing reaches the network unless
+``tracking.wandb.mode`` is ``online`` or the user runs ``seshat runs sync``. Git metadata, code,
+console capture and system metadata are off: a git remote URL can carry a token.
+"""
+
+from __future__ import annotations
+
+import netrc
+import os
+import queue
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+from seshat.errors import ConfigError
+from seshat.runs.rundir import RunDir
+
+_FINISH = object()
+
+
+def has_api_key() -> bool:
+    """Whether W&B can authenticate: WANDB_API_KEY, or a ``wandb login`` entry in ~/.netrc."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    try:
+        found = netrc.netrc().authenticators("api.wandb.ai")
+    except (FileNotFoundError, netrc.NetrcParseError, OSError):
+        return False
+    return found is not None
+
+
+def check_online(settings: dict[str, Any]) -> None:
+    """Refuse an online W&B run without credentials, before any training starts.
+
+    Raises:
+        ConfigError: ``mode: online`` and no API key.
+    """
+    if settings.get("mode") == "online" and not has_api_key():
+        raise ConfigError(
+            "tracking.wandb.mode is 'online' but no W&B API key was found (WANDB_API_KEY or "
+            "`wandb login`).",
+            "run `wandb login`, or keep `tracking.wandb.mode=offline` and upload later with "
+            "`seshat runs sync RUN`",
+        )
+
+
+def wandb_environment(project_root: Path) -> dict[str, str]:
+    """W&B's cache, config and data folders, inside the project (nothing in the home folder)."""
+    base = project_root / ".seshat" / "wandb"
+    return {
+        "WANDB_CACHE_DIR": str(base / "cache"),
+        "WANDB_CONFIG_DIR": str(base / "config"),
+        "WANDB_DATA_DIR": str(base / "data"),
+    }
+
+
+class Tracker:
+    """A W&B run fed from a background thread.
+
+    Args:
+        run: The Seshat run (its id is the W&B run id, so a resume continues the same W&B run).
+        settings: ``tracking.wandb`` of the run's spec (mode, project, entity).
+        config: What to log as the W&B config (resolved spec, plan, command).
+    """
+
+    def __init__(self, run: RunDir, settings: dict[str, Any], config: dict[str, Any]) -> None:
+        self.run = run
+        self.settings = settings
+        self.config = config
+        self.rows: queue.Queue[object] = queue.Queue()
+        self.error: str | None = None
+        self.thread: threading.Thread | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """Whether W&B is on for this run."""
+        return self.settings.get("mode", "offline") != "disabled"
+
+    def start(self) -> None:
+        """Start the W&B run in the background (the environment is set here, in the caller)."""
+        if not self.enabled:
+            return
+        os.environ.update(wandb_environment(self.run.root))
+        self.thread = threading.Thread(target=self._work, name="seshat-wandb", daemon=True)
+        self.thread.start()
+
+    def log(self, row: dict[str, Any]) -> None:
+        """Queue one metrics row (``step`` becomes the W&B step)."""
+        if self.thread is not None:
+            self.rows.put(row)
+
+    def finish(self, status: dict[str, Any], timeout: float = 60.0) -> str | None:
+        """Log the final status and the logs, close the run; return an error text, if any."""
+        if self.thread is None:
+            return None
+        self.rows.put((_FINISH, status))
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            return f"W&B did not finish within {timeout:.0f} s; see {self.run.logs / 'wandb.log'}"
+        return self.error
+
+    def _work(self) -> None:
+        try:
+            self._stream()
+        except Exception:
+            self.error = f"W&B failed; see {self.run.logs / 'wandb.log'}"
+            self.run.logs.mkdir(parents=True, exist_ok=True)
+            with open(self.run.logs / "wandb.log", "a", encoding="utf-8") as handle:
+                handle.write(traceback.format_exc())
+            while True:  # keep draining so finish() returns
+                item = self.rows.get()
+                if isinstance(item, tuple) and item and item[0] is _FINISH:
+                    return
+
+    def _stream(self) -> None:
+        import wandb
+
+        settings = wandb.Settings(
+            console="off",
+            disable_git=True,
+            save_code=False,
+            x_disable_meta=True,
+            x_disable_stats=True,
+            silent=True,
+        )
+        wb = wandb.init(
+            dir=str(self.run.path),
+            project=self.settings.get("project", "seshat"),
+            entity=self.settings.get("entity"),
+            id=self.run.run_id,
+            name=self.run.run_id,
+            mode=self.settings.get("mode", "offline"),
+            resume="allow",
+            config=self.config,
+            settings=settings,
+        )
+        exit_code = 1
+        try:
+            while True:
+                item = self.rows.get()
+                if isinstance(item, tuple) and item and item[0] is _FINISH:
+                    status = item[1]
+                    exit_code = 0 if status.get("state") == "succeeded" else 1
+                    for key in ("state", "exit_code", "duration_s", "last_checkpoint"):
+                        wb.summary[key] = status.get(key)
+                    for log in ("stdout.log", "stderr.log"):
+                        if (self.run.logs / log).is_file():
+                            wb.save(str(self.run.logs / log), base_path=str(self.run.path))
+                    break
+                assert isinstance(item, dict)
+                row = {k: v for k, v in item.items() if k != "step"}
+                wb.log(row, step=int(item.get("step", 0)))
+        finally:
+            wb.finish(exit_code=exit_code)
+
+
+def sync_run(run: RunDir) -> str:
+    """Upload the offline W&B runs of ``run`` with ``wandb sync``; return a one-line summary.
+
+    Raises:
+        SeshatError: Nothing to sync, no credentials, or ``wandb sync`` failed (with its output).
+    """
+    import sys
+
+    from seshat.errors import SeshatError
+    from seshat.runs.process import run_logged
+
+    offline = sorted((run.path / "wandb").glob("offline-run-*"))
+    if not offline:
+        raise SeshatError(
+            f"Run {run.run_id} has no offline W&B run in {run.path / 'wandb'}.",
+            "runs with `tracking.wandb.mode=disabled` are not tracked; online runs need no sync",
+        )
+    if not has_api_key():
+        raise ConfigError(
+            "No W&B API key was found (WANDB_API_KEY or `wandb login`); nothing was uploaded.",
+            f"run `wandb login`, then `seshat runs sync {run.run_id}` again",
+        )
+    program = Path(sys.executable).parent / "wandb"
+    done = run_logged(
+        [program, "sync", *offline],
+        run.logs / "wandb-sync.log",
+        env=wandb_environment(run.root),
+    )
+    if not done.ok:
+        tail = "\n    ".join(done.tail[-8:])
+        raise SeshatError(
+            f"`wandb sync` failed for run {run.run_id} (exit code {done.returncode}):\n    {tail}",
+            f"check the network and your W&B login; the full log is {run.logs / 'wandb-sync.log'}",
+        )
+    run.set_status(run.status()["state"], synced_at=_now())
+    return f"Uploaded {len(offline)} offline W&B run(s) of {run.run_id}."
+
+
+def _now() -> str:
+    import time
+
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
