@@ -58,9 +58,17 @@ format *args:
 train *args:
     seshat train "$@"
 
-# List the runs, or show one: `just runs show latest`.
+# Go on with an interrupted or failed run: `just resume RUN` (same run id, last checkpoint).
+resume run:
+    seshat train resume={{run}}
+
+# List the runs, or show, compare or upload them: `just runs diff RUN_A RUN_B`.
 runs *args:
     seshat runs "${@:-list}"
+
+# Merge a run's adapter into its base model: runs/<id>/merged.
+merge *args:
+    seshat merge "$@"
 
 # Evaluate a run (not built yet).
 eval *args:
@@ -87,10 +95,11 @@ lint:
     ruff check .
     ruff format --check .
 
-# Benchmarks: start-up and check time, side by side with the backends' own CLIs.
+# Benchmarks: start-up, check and train time, side by side with the backends' own CLIs.
 bench:
     python bench/startup.py
     python bench/check.py
+    python bench/train.py
 
 _missing recipe command:
     @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2

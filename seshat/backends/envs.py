@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -116,6 +117,16 @@ def installed_envs() -> list[BackendEnv]:
         info = json.loads(marker.read_text(encoding="utf-8"))
         found.append(BackendEnv(info["backend"], info["device"], marker.parent, info["key"], info))
     return found
+
+
+def activated(env_dir: Path, environ: dict[str, str]) -> dict[str, str]:
+    """``environ`` as if the venv were activated: its ``bin/`` first on PATH, VIRTUAL_ENV set.
+
+    Backends start helpers by name (Axolotl's ``accelerate``/``torchrun`` launchers on several
+    devices), which must resolve inside the backend's own venv.
+    """
+    path = environ.get("PATH", os.defpath)
+    return environ | {"PATH": f"{env_dir / 'bin'}{os.pathsep}{path}", "VIRTUAL_ENV": str(env_dir)}
 
 
 def find_env(backend: str, device: str) -> BackendEnv | None:

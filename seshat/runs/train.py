@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from seshat.backends.envs import require_env
+from seshat.backends.envs import activated, require_env
 from seshat.config.loader import LoadedProject
 from seshat.configure import CheckReport, Prepared, prepare, render, strict_check
 from seshat.errors import CheckError, ConfigError, SeshatError
@@ -210,7 +210,7 @@ def execute(
     outcome = supervise(
         argv,
         cwd=run.root,
-        env=dict(os.environ) | launch.env,
+        env=activated(env.path, dict(os.environ) | launch.env),
         logs=run.logs,
         on_output=on_output,
         on_tick=on_tick,
