@@ -18,5 +18,9 @@ def merge(run_name: str, force: bool, project_dir: Path) -> None:
     from seshat.runs.merge import merge_run
 
     record = merge_run(project_dir.resolve(), run_name, force=force)
-    took = f" in {record['duration_s']:.0f} s" if "duration_s" in record else " (already merged)"
+    took = (
+        " (already merged; --force merges again)"
+        if record.get("reused")
+        else (f" in {record['duration_s']:.0f} s")
+    )
     click.echo(f"Merged model{took}: {record['path']} ({', '.join(record.get('files', []))})")

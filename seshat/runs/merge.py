@@ -45,6 +45,12 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     run = find_run(root, name)
     status = run.status()
     adapter = run.output / "adapter_config.json"
+    if not adapter.is_file() and (run.output / "config.json").is_file():
+        raise SeshatError(
+            f"Run {run.run_id} is a full fine-tune: {run.output} is already a complete model, "
+            "with no adapter to merge.",
+            "use the run's output/ folder directly (export reads it as it is)",
+        )
     if not adapter.is_file():
         raise SeshatError(
             f"Run {run.run_id} ({status.get('state')}) has no final adapter to merge "
@@ -54,7 +60,7 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
         )
     target = run.path / MERGED
     if target.is_dir() and not force:
-        return status.get("merged") or {"path": MERGED}
+        return (status.get("merged") or {"path": MERGED}) | {"reused": True}
     launch = Launch.load(run)
     env = require_env(launch.backend, launch.flavour)
     scratch = run.rel / SCRATCH

@@ -88,7 +88,7 @@ def start_run(
     """
     prepared = prepare(project)
     backend, profile = prepared.backend, prepared.resolved.profile
-    require_env(backend.name, profile.torch_flavour)
+    env = require_env(backend.name, profile.torch_flavour)
     _check_data(project)
     adapter = parent_adapter(project, parent) if parent is not None else None
     check_online(project.spec.tracking.wandb.model_dump(mode="json"))
@@ -127,7 +127,6 @@ def start_run(
         tracking=project.spec.tracking.wandb.model_dump(mode="json"),
     )
     launch.save(run)
-    env = require_env(backend.name, profile.torch_flavour)
     atomic_write_text(run.path / "env.txt", environment_text(project.root, env.path / "freeze.txt"))
     run.set_status(
         "created",
