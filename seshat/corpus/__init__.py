@@ -1,0 +1,1 @@
+"""The record schema (:class:`Segment`) and its JSONL storage."""

@@ -1,0 +1,1 @@
+"""The data pipeline: one module per stage (ingest, clean, split, format, ...)."""

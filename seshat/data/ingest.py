@@ -1,0 +1,165 @@
+"""``seshat data ingest``: read every source of ``seshat.yaml`` into ``data/records/<source>.jsonl``.
+
+Each source is read by the reader of its format; a folder source reads the files in it whose
+suffix fits the format. A broken file is reported (file, line, what to do) and the other files and
+sources are still ingested. A source whose input files and options have not changed since the last
+ingest is skipped (``data/records/manifest.json`` keeps their hashes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seshat import __version__
+from seshat.config.loader import LoadedProject
+from seshat.config.models import Source
+from seshat.corpus.jsonl import atomic_writer
+from seshat.data.readers import ReaderContext, ReaderError, reader_for
+from seshat.yamlio import atomic_write_text
+
+RECORDS = Path("data/records")
+MANIFEST = "manifest.json"
+SUFFIXES = {
+    "plain": (".txt",),
+    "parallel": (".txt",),
+    "tsv": (".tsv", ".tab", ".txt"),
+    "csv": (".csv",),
+    "toolbox": (".txt", ".sfm", ".db", ".tbx", ".mdf"),
+    "lift": (".lift",),
+    "flextext": (".flextext", ".xml"),
+    "elan": (".eaf",),
+    "cldf": (".json",),
+}
+
+
+@dataclass
+class SourceResult:
+    """What ingesting one source did."""
+
+    source: str
+    output: str
+    segments: int = 0
+    files: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+
+def input_files(root: Path, source: Source) -> list[Path]:
+    """The files a source names: the file itself, or the matching files of its folder (sorted).
+
+    Raises:
+        ReaderError: The path does not exist.
+    """
+    path = root / source.path
+    if not path.exists():
+        raise ReaderError(
+            f"source {source.id!r}: {source.path} does not exist (relative to {root}).",
+            "put the file under data/raw/ or fix `path` of the source in seshat.yaml",
+        )
+    if source.format.value == "cldf":
+        return [path]  # the reader takes the whole folder
+    if path.is_file():
+        return [path]
+    suffixes = SUFFIXES.get(source.format.value, ())
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def fingerprint(root: Path, source: Source, files: list[Path]) -> str:
+    """A hash of the source's settings and of its input files' bytes."""
+    digest = hashlib.sha256(source.model_dump_json().encode())
+    digest.update(__version__.encode())
+    for path in files:
+        targets = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        translation = source.options.get("translation")
+        if source.format.value == "parallel" and translation:
+            targets.append(root / str(translation))
+        for target in targets:
+            digest.update(
+                str(target.relative_to(root) if target.is_relative_to(root) else target).encode()
+            )
+            with open(target, "rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest(
+    project: LoadedProject, only: list[str] | None = None, force: bool = False
+) -> list[SourceResult]:
+    """Ingest the sources (all, or those in ``only``); return one result per source."""
+    spec, root = project.spec, project.root
+    folder = root / RECORDS
+    manifest_path = folder / MANIFEST
+    manifest: dict[str, Any] = (
+        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    )
+    results = []
+    for source in spec.sources:
+        if only and source.id not in only:
+            continue
+        output = RECORDS / f"{source.id}.jsonl"
+        result = SourceResult(source.id, output.as_posix())
+        results.append(result)
+        try:
+            files = input_files(root, source)
+        except ReaderError as exc:
+            result.errors.append(str(exc))
+            continue
+        stamp = fingerprint(root, source, files)
+        previous = manifest.get(source.id, {})
+        if not force and previous.get("fingerprint") == stamp and (root / output).is_file():
+            result.skipped = True
+            result.segments, result.files = previous["segments"], previous["files"]
+            result.kinds = previous.get("kinds", {})
+            continue
+        ctx = context_for(project, source)
+        kinds: Counter[str] = Counter()
+        with atomic_writer(root / output) as handle:
+            for path in files:
+                try:
+                    lines = [s.to_json() for s in reader_for(source.format.value)(path, ctx)]
+                except ReaderError as exc:
+                    result.errors.append(str(exc))
+                    continue
+                for line in lines:
+                    handle.write(line + "\n")
+                    kinds[json.loads(line)["kind"]] += 1
+                result.files += 1
+                result.segments += len(lines)
+        result.kinds = dict(sorted(kinds.items()))
+        if result.errors:
+            manifest.pop(source.id, None)  # partial: ingest it again next time
+        else:
+            manifest[source.id] = {
+                "fingerprint": stamp,
+                "segments": result.segments,
+                "files": result.files,
+                "kinds": result.kinds,
+                "output": result.output,
+            }
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return results
+
+
+def context_for(project: LoadedProject, source: Source) -> ReaderContext:
+    """The reader context of one source: its metadata and the project's language names and codes."""
+    spec = project.spec
+    return ReaderContext(
+        root=project.root,
+        source_id=source.id,
+        access=source.access.value,
+        communities=list(source.communities),
+        license=source.license,
+        options=dict(source.options),
+        target_codes=(spec.language.code, *spec.language.codes.values()),
+        translation_codes=(spec.source_language.code, *spec.source_language.codes.values()),
+        target_name=spec.language.name,
+        translation_name=spec.source_language.name,
+    )

@@ -1,0 +1,46 @@
+"""One reader per input format. Each turns a source file into :class:`Segment` records.
+
+A reader is a function ``read(path, ctx) -> Iterator[Segment]``; :data:`READERS` maps the
+``format`` of a source in ``seshat.yaml`` to the module that reads it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from seshat.corpus.segment import Segment
+from seshat.data.readers.base import ReaderContext, ReaderError
+
+Reader = Callable[[Path, ReaderContext], Iterator[Segment]]
+
+READERS = {
+    "plain": "seshat.data.readers.plain",
+    "parallel": "seshat.data.readers.plain",
+    "tsv": "seshat.data.readers.table",
+    "csv": "seshat.data.readers.table",
+    "toolbox": "seshat.data.readers.toolbox",
+    "lift": "seshat.data.readers.lift",
+    "flextext": "seshat.data.readers.flextext",
+    "elan": "seshat.data.readers.elan",
+    "cldf": "seshat.data.readers.cldf",
+}
+
+
+def reader_for(fmt: str) -> Reader:
+    """The reader function for a source format.
+
+    Raises:
+        ReaderError: A format that has no reader (yet): OCR and audio have their own stages.
+    """
+    module = READERS.get(fmt)
+    if module is None:
+        stage = {"pdf": "ocr", "image": "ocr", "audio": "transcribe"}.get(fmt)
+        hint = f"`seshat data {stage}` reads it" if stage else "use one of: " + ", ".join(READERS)
+        raise ReaderError(f"no reader for format {fmt!r}", hint=hint)
+    loaded = importlib.import_module(module)
+    return loaded.read_parallel if fmt == "parallel" else loaded.read
+
+
+__all__ = ["READERS", "Reader", "ReaderContext", "ReaderError", "reader_for"]
