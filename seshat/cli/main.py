@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("seshat.cli.project", "config", "Show the resolved config or every accepted key."),
     "profiles": ("seshat.cli.profiles", "profiles", "List, show or copy hardware profiles."),
     "backend": ("seshat.cli.backend", "backend", "Install and list the backends' managed venvs."),
+    "data": ("seshat.cli.data", "data", "Ingest the sources and build the training data."),
     "render": ("seshat.cli.render", "render", "Render the backend config for a profile."),
     "check": (
         "seshat.cli.render",

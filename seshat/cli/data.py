@@ -1,0 +1,55 @@
+"""``seshat data``: the data pipeline stages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seshat.cli.options import overrides_argument, project_option, split_project_override
+
+
+@click.group()
+def data() -> None:
+    """Turn the sources of seshat.yaml into training data."""
+
+
+@data.command()
+@click.option("--source", "only", multiple=True, help="Only this source id (repeatable).")
+@click.option("--force", is_flag=True, help="Read sources again even if unchanged.")
+@project_option
+@overrides_argument
+def ingest(
+    only: tuple[str, ...], force: bool, project_dir: Path, overrides: tuple[str, ...]
+) -> None:
+    """Read every source into data/records/<source>.jsonl (unchanged sources are skipped)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from seshat.config.loader import load_project
+    from seshat.data.ingest import ingest as run_ingest
+    from seshat.errors import SeshatError
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    project = load_project(project_dir, items)
+    if not project.spec.sources:
+        raise SeshatError(
+            f"{project.path} declares no sources.",
+            "add your files under data/raw/ and list them in `sources:` (see the comments in "
+            "seshat.yaml)",
+        )
+    results = run_ingest(project, list(only) or None, force=force)
+    table = Table(title="Ingest")
+    for column in ("source", "files", "segments", "kinds", "output", "state"):
+        table.add_column(column)
+    for r in results:
+        state = "errors" if r.errors else ("unchanged" if r.skipped else "written")
+        kinds = ", ".join(f"{k} {n}" for k, n in r.kinds.items())
+        table.add_row(r.source, str(r.files), str(r.segments), kinds, r.output, state)
+    console = Console(stderr=True)
+    Console().print(table)
+    problems = [e for r in results for e in r.errors]
+    for problem in problems:
+        console.print(f"[red]error:[/] {problem}")
+    if problems:
+        raise SystemExit(1)
