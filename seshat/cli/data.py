@@ -53,3 +53,35 @@ def ingest(
         console.print(f"[red]error:[/] {problem}")
     if problems:
         raise SystemExit(1)
+
+
+@data.command("split")
+@project_option
+@overrides_argument
+def split_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Split data/records into train/dev/test (whole documents or entries, no leakage)."""
+    from seshat.config.loader import load_project
+    from seshat.data.split import split
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    summary = split(load_project(project_dir, items))
+    counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
+    click.echo(
+        f"Split: {counts} ({summary['held_out_duplicates']} duplicates of dev/test texts held out "
+        "of the earlier splits) -> data/splits/"
+    )
+
+
+@data.command("format")
+@project_option
+@overrides_argument
+def format_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Write the chat JSONL splits the trainers read, mixing tasks by `tasks:` weights."""
+    from seshat.config.loader import load_project
+    from seshat.data.format import format_splits
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    summary = format_splits(load_project(project_dir, items))
+    for name, info in summary["splits"].items():
+        tasks = ", ".join(f"{k} {v}" for k, v in info["tasks"].items())
+        click.echo(f"{name}: {info['examples']} examples ({tasks})")

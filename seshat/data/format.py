@@ -1,0 +1,136 @@
+"""``seshat data format``: chat JSONL for the trainers, mixing tasks by configurable weights.
+
+Each split's segments become ``{"messages": [system, user, assistant]}`` examples, one task per
+example, from the prompt templates in ``templates/tasks/<task>.j2`` (a project's own
+``templates/tasks/`` wins); the system prompt names the language. A task's weight ``w`` gives each
+eligible segment ``floor(w)`` examples plus one more with probability ``w - floor(w)`` (decided by
+a hash, so the output is byte-identical for the same input). A sidecar ``<split>.meta.jsonl``
+keeps, line for line, each example's record id, task, source and access level.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from seshat.backends.templating import environment
+from seshat.config.loader import LoadedProject
+from seshat.corpus.jsonl import atomic_writer, read_segments
+from seshat.corpus.segment import Segment
+from seshat.data.split import SPLITS_DIR
+from seshat.errors import TemplateError
+from seshat.yamlio import atomic_write_text
+
+_LEXICAL = ("dictionary_entry", "wordlist")
+_SENTENCES = ("sentence", "example", "igt", "transcript")
+
+# task -> whether a segment can feed it
+ELIGIBLE: dict[str, Callable[[Segment], bool]] = {
+    "translate_to_target": lambda s: bool(s.translation) and s.kind in _SENTENCES,
+    "translate_to_source": lambda s: bool(s.translation) and s.kind in _SENTENCES,
+    "dictionary": lambda s: s.kind in _LEXICAL and bool(s.translation or s.definition),
+    "reverse_dictionary": lambda s: s.kind in _LEXICAL and bool(s.translation),
+    "example_sentence": lambda s: s.kind == "example" and bool(s.context.get("headword")),
+    "glossing": lambda s: s.kind == "igt" and bool(s.morphemes and s.gloss),
+    "grammar": lambda s: s.kind == "igt" and bool(s.morphemes and s.gloss),
+}
+
+
+def repeats(weight: float, key: str) -> int:
+    """How many examples a segment gives a task of ``weight`` (deterministic in ``key``)."""
+    whole = int(weight)
+    fraction = weight - whole
+    draw = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") / 2**64
+    return whole + (1 if draw < fraction else 0)
+
+
+class Prompts:
+    """The task templates of a project, rendered with the language names."""
+
+    def __init__(self, project: LoadedProject) -> None:
+        self.env = environment(project.root)
+        self.names = {
+            "target": project.spec.language.name,
+            "source": project.spec.source_language.name,
+        }
+        try:
+            self.system = self.env.get_template("tasks/system.j2").render(self.names).strip()
+            self.templates = {task: self.env.get_template(f"tasks/{task}.j2") for task in ELIGIBLE}
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(
+                f"The task prompt template {exc.name} is missing.",
+                "restore it, or copy the shipped templates/tasks/ into your project to edit them",
+            ) from None
+
+    def messages(self, task: str, segment: Segment) -> list[dict[str, str]]:
+        """The chat of one example."""
+        values = dataclasses.asdict(segment)
+        if segment.morphemes and segment.gloss:
+            values["pairs"] = list(
+                zip(segment.morphemes.split(), segment.gloss.split(), strict=False)
+            )
+        try:
+            module = self.templates[task].make_module({**self.names, "s": values})
+            user, assistant = str(module.user()).strip(), str(module.assistant()).strip()  # type: ignore[attr-defined]
+        except (jinja2.UndefinedError, AttributeError) as exc:
+            raise TemplateError(
+                f"Task template tasks/{task}.j2 failed on record {segment.id}: {exc}.",
+                "each task template defines the macros user() and assistant(); fix it",
+            ) from None
+        return [
+            {"role": "system", "content": self.system},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": assistant},
+        ]
+
+
+def format_splits(project: LoadedProject) -> dict[str, Any]:
+    """Write the chat JSONL of every split (paths from ``data:``); return counts per split and task."""
+    root, spec = project.root, project.spec
+    prompts = Prompts(project)
+    weights = {task: getattr(spec.tasks, task) for task in ELIGIBLE}
+    targets = {"train": spec.data.train, "dev": spec.data.dev, "test": spec.data.test}
+    summary: dict[str, Any] = {"tasks": {k: v for k, v in weights.items()}, "splits": {}}
+    for name, target in targets.items():
+        source = root / SPLITS_DIR / f"{name}.jsonl"
+        if target is None or not source.is_file():
+            continue
+        counts: Counter[str] = Counter()
+        out_path = root / target
+        meta_path = out_path.with_suffix(".meta.jsonl")
+        with atomic_writer(out_path) as out, atomic_writer(meta_path) as meta:
+            for segment in read_segments(source):
+                for task, weight in weights.items():
+                    if weight <= 0 or not ELIGIBLE[task](segment):
+                        continue
+                    for copy in range(repeats(weight, f"{segment.id}\x1f{task}")):
+                        chat = {"messages": prompts.messages(task, segment)}
+                        out.write(json.dumps(chat, ensure_ascii=False) + "\n")
+                        meta.write(
+                            json.dumps(
+                                {
+                                    "record": segment.id,
+                                    "task": task,
+                                    "copy": copy,
+                                    "source": segment.provenance.source,
+                                    "access": segment.access,
+                                },
+                                sort_keys=True,
+                            )
+                            + "\n"
+                        )
+                        counts[task] += 1
+        summary["splits"][name] = {
+            "examples": sum(counts.values()),
+            "tasks": dict(sorted(counts.items())),
+        }
+    manifest = Path(root / spec.data.train).parent / "manifest.json"
+    atomic_write_text(manifest, json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return summary

@@ -1,0 +1,142 @@
+"""``seshat data split``: deterministic train/dev/test splits without leakage.
+
+Whole groups (a document, a dictionary entry, or single records: ``splits.group_by``) go to one
+split. Groups are ordered by a hash of the seed and the group key, and taken in that order into
+test, then dev, until each holds its fraction of the records: exact proportions even for a small
+corpus, and new data moves only the groups at the boundaries.
+A text that occurs in the test split is kept out of dev and train, and a dev text out of train
+(counted as ``held_out_duplicates``). ``splits.test_file`` pins a user's own test set: records
+whose text is in it go to test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from seshat.config.loader import LoadedProject
+from seshat.corpus.jsonl import atomic_writer, read_segments
+from seshat.corpus.segment import Segment
+from seshat.data.ingest import RECORDS
+from seshat.yamlio import atomic_write_text
+
+SPLITS_DIR = Path("data/splits")
+ORDER = ("test", "dev", "train")
+
+
+def text_key(segment: Segment) -> str:
+    """What counts as the same example: normalised, case-folded text and translation."""
+    raw = f"{segment.text}\x1f{segment.translation or ''}"
+    return " ".join(unicodedata.normalize("NFKC", raw).casefold().split())
+
+
+def group_key(segment: Segment, group_by: str) -> str:
+    """The unit kept whole within one split."""
+    if group_by == "record":
+        return segment.id
+    return f"{segment.provenance.source}\x1f{segment.document or segment.provenance.file}"
+
+
+def draw(key: str, seed: int) -> float:
+    """A uniform number in [0, 1) from the hash of seed and key."""
+    digest = hashlib.sha256(f"{seed}\x1f{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def assign(sizes: dict[str, int], seed: int, dev: float, test: float) -> dict[str, str]:
+    """The split of every group: in hash order, test then dev get their share of records."""
+    total = sum(sizes.values())
+    result: dict[str, str] = {}
+    taken = 0
+    for key in sorted(sizes, key=lambda k: (draw(k, seed), k)):
+        share = taken / total if total else 1.0
+        result[key] = "test" if share < test else "dev" if share < test + dev else "train"
+        taken += sizes[key]
+    return result
+
+
+def record_files(root: Path) -> list[Path]:
+    """The ingested record files, in a stable order."""
+    return sorted((root / RECORDS).glob("*.jsonl"))
+
+
+def _records(root: Path) -> Iterator[Segment]:
+    for path in record_files(root):
+        yield from read_segments(path)
+
+
+def pinned_texts(project: LoadedProject) -> set[str]:
+    """Normalised texts of the user's own test set (JSONL of segments or of {"text": ...})."""
+    rel = project.spec.splits.test_file
+    if rel is None:
+        return set()
+    found = set()
+    with open(project.root / rel, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                found.add(" ".join(unicodedata.normalize("NFKC", row["text"]).casefold().split()))
+    return found
+
+
+def split(project: LoadedProject) -> dict[str, Any]:
+    """Write ``data/splits/{train,dev,test}.jsonl``; return counts (also in ``manifest.json``).
+
+    Two passes over the records keep memory to the keys: the first finds which texts the test and
+    dev splits hold, the second writes every record to its split.
+    """
+    root, cfg = project.root, project.spec.splits
+    pinned = pinned_texts(project)
+    sizes: Counter[str] = Counter()
+    for segment in _records(root):
+        if not _pinned(segment, pinned):
+            sizes[group_key(segment, cfg.group_by)] += 1
+    groups = assign(sizes, cfg.seed, cfg.dev, 0.0 if pinned else cfg.test)
+
+    def split_of(segment: Segment) -> str:
+        return "test" if _pinned(segment, pinned) else groups[group_key(segment, cfg.group_by)]
+
+    held: dict[str, set[str]] = {"test": set(), "dev": set()}
+    for segment in _records(root):
+        name = split_of(segment)
+        if name in held:
+            held[name].add(text_key(segment))
+    counts: Counter[str] = Counter()
+    moved = 0
+    folder = root / SPLITS_DIR
+    with (
+        atomic_writer(folder / "train.jsonl") as train,
+        atomic_writer(folder / "dev.jsonl") as dev,
+        atomic_writer(folder / "test.jsonl") as test,
+    ):
+        out = {"train": train, "dev": dev, "test": test}
+        for segment in _records(root):
+            name = split_of(segment)
+            key = text_key(segment)
+            if (name != "test" and key in held["test"]) or (name == "train" and key in held["dev"]):
+                moved += 1
+                continue
+            out[name].write(segment.to_json() + "\n")
+            counts[name] += 1
+    summary = {
+        "counts": {name: counts[name] for name in ("train", "dev", "test")},
+        "held_out_duplicates": moved,
+        "seed": cfg.seed,
+        "group_by": cfg.group_by,
+        "inputs": [p.name for p in record_files(root)],
+    }
+    atomic_write_text(
+        folder / "manifest.json", json.dumps(summary, indent=2, sort_keys=True) + "\n"
+    )
+    return summary
+
+
+def _pinned(segment: Segment, pinned: set[str]) -> bool:
+    if not pinned:
+        return False
+    return " ".join(unicodedata.normalize("NFKC", segment.text).casefold().split()) in pinned

@@ -1,0 +1,85 @@
+"""``seshat data split`` and ``seshat data format``: leak-free, deterministic, every task from the
+right records, prompts naming the project's languages, a sidecar per example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+from test_data_ingest import _project
+
+from seshat.config.loader import load_project
+from seshat.corpus.jsonl import write_segments
+from seshat.corpus.segment import Provenance, Segment
+from seshat.data.split import split
+
+
+def _segment(text: str, document: str, translation: str = "t", kind: str = "sentence") -> Segment:
+    return Segment(
+        kind=kind,
+        text=text,
+        translation=translation,
+        document=document,
+        provenance=Provenance(source="s", file="f.txt", record=f"{document}/{text}"),
+    )
+
+
+def test_split_keeps_documents_whole_and_duplicates_out_of_train(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    records = [_segment(f"s{i}", f"doc{i // 4}") for i in range(400)]
+    records += [_segment("same text", f"dup{i}") for i in range(30)]  # one text in 30 documents
+    write_segments(folder / "data" / "records" / "s.jsonl", records)
+    project = load_project(folder, ["splits.dev=0.1", "splits.test=0.1"])
+    summary = split(project)
+    assert sum(summary["counts"].values()) + summary["held_out_duplicates"] == 430
+    where: dict[str, set[str]] = {}
+    texts: dict[str, set[str]] = {}
+    for name in ("train", "dev", "test"):
+        for line in (folder / "data" / "splits" / f"{name}.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            where.setdefault(row["document"], set()).add(name)
+            texts.setdefault(row["text"], set()).add(name)
+    assert all(len(splits) == 1 for splits in where.values()), "a document was cut in two"
+    assert all(len(splits) == 1 for splits in texts.values()), "a text leaked across splits"
+    assert 20 <= summary["counts"]["test"] <= 70 and 20 <= summary["counts"]["dev"] <= 70
+    first = (folder / "data" / "splits" / "train.jsonl").read_bytes()
+    split(project)
+    assert (folder / "data" / "splits" / "train.jsonl").read_bytes() == first
+
+
+def test_ingest_split_format_gives_chat_jsonl_with_a_sidecar(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    config = folder / "seshat.yaml"
+    broken = "  - id: broken\n    path: data/raw/broken.lift\n    format: lift\n"
+    config.write_text(config.read_text().replace(broken, ""))
+    assert run_cli("data", "ingest", "-C", str(folder)).returncode == 0
+    done = run_cli("data", "split", "-C", str(folder), "splits.dev=0", "splits.test=0")
+    assert done.returncode == 0, done.stderr
+    formatted = run_cli(
+        "data", "format", "-C", str(folder), "tasks.dictionary=1", "tasks.reverse_dictionary=1"
+    )
+    assert formatted.returncode == 0, formatted.stderr
+    train = folder / "data" / "formatted" / "train.jsonl"
+    chats = [json.loads(line) for line in train.read_text(encoding="utf-8").splitlines()]
+    meta = [json.loads(line) for line in train.with_suffix(".meta.jsonl").read_text().splitlines()]
+    assert len(chats) == len(meta) > 0
+    assert {m["task"] for m in meta} == {
+        "dictionary",
+        "reverse_dictionary",
+        "translate_to_target",
+        "translate_to_source",
+    }
+    for chat in chats:
+        roles = [m["role"] for m in chat["messages"]]
+        assert roles == ["system", "user", "assistant"]
+        assert "Kaniwa" in chat["messages"][0]["content"]
+    lookup = [c for c, m in zip(chats, meta, strict=True) if m["task"] == "reverse_dictionary"]
+    assert any(
+        c["messages"][1]["content"] == 'How do you say "día" in Kaniwa?'
+        and c["messages"][2]["content"] == "nete"
+        for c in lookup
+    )
+    story = [c for c, m in zip(chats, meta, strict=True) if m["task"] == "translate_to_source"]
+    assert any("ka nete jawen" in c["messages"][1]["content"] for c in story)
+    assert {m["access"] for m in meta} == {"public", "restricted"}
