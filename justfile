@@ -34,9 +34,9 @@ profiles *args:
 download-model *args:
     @just _missing download-model "seshat model pull"
 
-# Read data/raw into records (not built yet).
+# Read the sources of seshat.yaml into data/records/ (unchanged sources are skipped).
 ingest *args:
-    @just _missing ingest "seshat data ingest"
+    seshat data ingest "$@"
 
 # OCR scanned pages (not built yet).
 ocr *args:
@@ -50,9 +50,13 @@ transcribe *args:
 align *args:
     @just _missing align "seshat data align"
 
-# Write the chat JSONL splits (not built yet).
+# Split data/records into train/dev/test without leakage (data/splits/).
+split *args:
+    seshat data split "$@"
+
+# Write the chat JSONL the trainers read (data/formatted/), mixing tasks by `tasks:` weights.
 format *args:
-    @just _missing format "seshat data format"
+    seshat data format "$@"
 
 # Train through the backend into runs/<id>/ (key=value overrides pass straight through).
 train *args:
@@ -103,5 +107,5 @@ bench:
 
 _missing recipe command:
     @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2
-    @echo "Today Seshat renders and checks backend configs: try 'just quickstart' or 'just check'." >&2
+    @echo "Today Seshat ingests, splits and formats data, renders, checks and trains: see './run'." >&2
     @exit 2

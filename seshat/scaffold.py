@@ -154,7 +154,9 @@ def scaffold(
         (folder / sub).mkdir(parents=True, exist_ok=True)
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
-        atomic_write_text(gitignore, "runs/\n.seshat/\ndata/formatted/\n")
+        atomic_write_text(
+            gitignore, "runs/\n.seshat/\ndata/records/\ndata/splits/\ndata/formatted/\n"
+        )
     atomic_write_text(config, text)
     from seshat.config.loader import load_project
 
