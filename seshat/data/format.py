@@ -22,11 +22,11 @@ import jinja2
 
 from seshat.backends.templating import environment
 from seshat.config.loader import LoadedProject
-from seshat.corpus.jsonl import atomic_writer, read_segments
+from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
 from seshat.data.split import SPLITS_DIR
 from seshat.errors import TemplateError
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, atomic_writer
 
 _LEXICAL = ("dictionary_entry", "wordlist")
 _SENTENCES = ("sentence", "example", "igt", "transcript")

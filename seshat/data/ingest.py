@@ -18,9 +18,8 @@ from typing import Any
 from seshat import __version__
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
-from seshat.corpus.jsonl import atomic_writer
 from seshat.data.readers import ReaderContext, ReaderError, reader_for
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, atomic_writer
 
 RECORDS = Path("data/records")
 MANIFEST = "manifest.json"

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from seshat.config.loader import LoadedProject
-from seshat.corpus.jsonl import atomic_writer, read_segments
+from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
 from seshat.data.ingest import RECORDS
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, atomic_writer
 
 SPLITS_DIR = Path("data/splits")
 ORDER = ("test", "dev", "train")
