@@ -75,6 +75,7 @@ class Tracker:
         self.rows: queue.Queue[object] = queue.Queue()
         self.error: str | None = None
         self.thread: threading.Thread | None = None
+        self.closing = False  # the finish request was taken off the queue
 
     @property
     def enabled(self) -> bool:
@@ -112,7 +113,7 @@ class Tracker:
             self.run.logs.mkdir(parents=True, exist_ok=True)
             with open(self.run.logs / "wandb.log", "a", encoding="utf-8") as handle:
                 handle.write(traceback.format_exc())
-            while True:  # keep draining so finish() returns
+            while not self.closing:  # keep draining until the finish request, so finish() returns
                 item = self.rows.get()
                 if isinstance(item, tuple) and item and item[0] is _FINISH:
                     return
@@ -144,6 +145,7 @@ class Tracker:
             while True:
                 item = self.rows.get()
                 if isinstance(item, tuple) and item and item[0] is _FINISH:
+                    self.closing = True
                     status = item[1]
                     exit_code = 0 if status.get("state") == "succeeded" else 1
                     for key in ("state", "exit_code", "duration_s", "last_checkpoint"):
