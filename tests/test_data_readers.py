@@ -3,6 +3,7 @@ including broken inputs that must give a clear error naming the file and line.""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -12,10 +13,11 @@ from conftest import REPO
 from seshat.corpus.segment import Segment
 from seshat.data.readers import ReaderContext, ReaderError, reader_for
 
-CORPORA = REPO.parent / "shared" / "corpora"
+CORPORA = Path(os.environ.get("SESHAT_CORPORA", REPO.parent / "shared" / "corpora"))
 FIXTURES = REPO / "tests" / "fixtures" / "data"
 needs_corpora = pytest.mark.skipif(
-    not CORPORA.is_dir(), reason=f"the shared corpora are not at {CORPORA}"
+    not CORPORA.is_dir(),
+    reason=f"the shared corpora are not at {CORPORA} (set SESHAT_CORPORA to their folder)",
 )
 
 
