@@ -50,7 +50,11 @@ transcribe *args:
 align *args:
     @just _missing align "seshat data align"
 
-# Split data/records into train/dev/test without leakage (data/splits/).
+# Normalise the records and flag what looks wrong (data/clean/; nothing is deleted).
+clean *args:
+    seshat data clean "$@"
+
+# Split data/clean into train/dev/test without leakage (data/splits/).
 split *args:
     seshat data split "$@"
 

@@ -48,17 +48,26 @@ def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
-def _line_map(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int]) -> None:
+def _line_map(
+    node: yaml.Node, path: KeyPath, out: dict[KeyPath, int], twice: list[str] | None = None
+) -> None:
+    """Fill ``out`` with the line of every key path; note keys given twice in one mapping."""
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen and twice is not None:
+                dotted = ".".join(str(p) for p in (*path, key))
+                twice.append(f"`{dotted}` at lines {seen[key]} and {line}")
+            seen[key] = line
             out[(*path, key)] = key_node.start_mark.line + 1
-            _line_map(value_node, (*path, key), out)
+            _line_map(value_node, (*path, key), out, twice)
             out[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _line_map(item, (*path, index), out)
+            _line_map(item, (*path, index), out, twice)
 
 
 def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
@@ -102,6 +111,12 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
             "fix the indentation or quoting at that line (a value containing ': ' or '#' needs quotes)",
         ) from None
     lines: dict[KeyPath, int] = {}
+    twice: list[str] = []
     if node is not None:
-        _line_map(node, (), lines)
+        _line_map(node, (), lines, twice)
+    if twice:
+        raise ConfigError(
+            f"{path} gives a key twice ({'; '.join(twice)}); YAML would silently keep the last one.",
+            "keep one of them",
+        )
     return data, lines

@@ -138,3 +138,14 @@ def test_config_schema_lists_every_section() -> None:
         "tracking.wandb.mode",
     ):
         assert key in text
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_override(tmp_path: Path) -> None:
+    from seshat.scaffold import scaffold
+
+    folder = tmp_path / "proj"
+    scaffold(folder, name="Toy", code="toy")
+    config = folder / "seshat.yaml"
+    config.write_text(config.read_text().replace("  code: toy", "  code: toy\n  code: tox"))
+    with pytest.raises(ConfigError, match=r"`language.code` at lines \d+ and \d+"):
+        load_project(folder)

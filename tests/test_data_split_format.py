@@ -29,10 +29,11 @@ def test_split_keeps_documents_whole_and_duplicates_out_of_train(tmp_path: Path)
     folder = _project(tmp_path)
     records = [_segment(f"s{i}", f"doc{i // 4}") for i in range(400)]
     records += [_segment("same text", f"dup{i}") for i in range(30)]  # one text in 30 documents
-    write_segments(folder / "data" / "records" / "s.jsonl", records)
+    write_segments(folder / "data" / "clean" / "s.jsonl", records)
     project = load_project(folder, ["splits.dev=0.1", "splits.test=0.1"])
     summary = split(project)
-    assert sum(summary["counts"].values()) + summary["held_out_duplicates"] == 430
+    held, repeated = summary["held_out_duplicates"], summary["repeated_in_split"]
+    assert sum(summary["counts"].values()) + held + repeated == 430
     where: dict[str, set[str]] = {}
     texts: dict[str, set[str]] = {}
     for name in ("train", "dev", "test"):
@@ -54,6 +55,7 @@ def test_ingest_split_format_gives_chat_jsonl_with_a_sidecar(tmp_path: Path) -> 
     broken = "  - id: broken\n    path: data/raw/broken.lift\n    format: lift\n"
     config.write_text(config.read_text().replace(broken, ""))
     assert run_cli("data", "ingest", "-C", str(folder)).returncode == 0
+    assert run_cli("data", "clean", "-C", str(folder)).returncode == 0
     done = run_cli("data", "split", "-C", str(folder), "splits.dev=0", "splits.test=0")
     assert done.returncode == 0, done.stderr
     formatted = run_cli(
@@ -83,3 +85,9 @@ def test_ingest_split_format_gives_chat_jsonl_with_a_sidecar(tmp_path: Path) -> 
     story = [c for c, m in zip(chats, meta, strict=True) if m["task"] == "translate_to_source"]
     assert any("ka nete jawen" in c["messages"][1]["content"] for c in story)
     assert {m["access"] for m in meta} == {"public", "restricted"}
+
+
+def test_split_before_clean_names_the_command(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    result = run_cli("data", "split", "-C", str(folder))
+    assert result.returncode == 1 and "seshat data clean" in result.stderr

@@ -59,7 +59,7 @@ def ingest(
 @project_option
 @overrides_argument
 def split_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
-    """Split data/records into train/dev/test (whole documents or entries, no leakage)."""
+    """Split data/clean into train/dev/test (whole documents or entries, no leakage)."""
     from seshat.config.loader import load_project
     from seshat.data.split import split
 
@@ -85,3 +85,21 @@ def format_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     for name, info in summary["splits"].items():
         tasks = ", ".join(f"{k} {v}" for k, v in info["tasks"].items())
         click.echo(f"{name}: {info['examples']} examples ({tasks})")
+
+
+@data.command("clean")
+@project_option
+@overrides_argument
+def clean_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Normalise data/records into data/clean and flag what looks wrong (nothing is deleted)."""
+    from seshat.config.loader import load_project
+    from seshat.data.clean import BLOCKING, clean
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    report = clean(load_project(project_dir, items))
+    click.echo(
+        f"Cleaned {report['records']} records -> data/clean/ (report: data/clean/report.json)"
+    )
+    for rule, count in report["flags"].items():
+        effect = "left out of training" if rule in BLOCKING else "note"
+        click.echo(f"  {rule}: {count} ({effect})")

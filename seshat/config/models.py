@@ -110,6 +110,21 @@ class Splits(Strict):
     test_file: Path | None = Field(default=None, description="Pin your own test set (JSONL).")
 
 
+class Cleaning(Strict):
+    """Thresholds of the cleaning checks (each check flags a record; nothing is deleted)."""
+
+    max_chars: int = Field(default=2000, ge=1, description="Flag longer texts (characters).")
+    min_ratio: float = Field(
+        default=0.33, gt=0, description="Flag pairs whose text/translation length ratio is lower."
+    )
+    max_ratio: float = Field(
+        default=3.0, gt=0, description="Flag pairs whose text/translation length ratio is higher."
+    )
+    ratio_min_chars: int = Field(
+        default=12, ge=1, description="Check the ratio only when both sides are at least this long."
+    )
+
+
 class ModelSpec(Strict):
     """The base model to fine-tune."""
 
@@ -248,6 +263,7 @@ class Project(Strict):
     )
     sources: list[Source] = Field(default_factory=list, description="Input data sources.")
     tasks: TaskMix = Field(default_factory=TaskMix, description="Training task mix.")
+    cleaning: Cleaning = Field(default_factory=Cleaning, description="Cleaning thresholds.")
     splits: Splits = Field(default_factory=Splits, description="Train/dev/test split.")
     data: DataPaths = Field(default_factory=DataPaths, description="Formatted chat JSONL paths.")
     model: ModelSpec = Field(description="Base model.")

@@ -24,6 +24,7 @@ from seshat.backends.templating import environment
 from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
+from seshat.data.clean import usable
 from seshat.data.split import SPLITS_DIR
 from seshat.errors import TemplateError
 from seshat.yamlio import atomic_write_text, atomic_writer
@@ -107,6 +108,9 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
         meta_path = out_path.with_suffix(".meta.jsonl")
         with atomic_writer(out_path) as out, atomic_writer(meta_path) as meta:
             for segment in read_segments(source):
+                if not usable(segment):
+                    counts["(flagged, left out)"] += 1
+                    continue
                 for task, weight in weights.items():
                     if weight <= 0 or not ELIGIBLE[task](segment):
                         continue
@@ -127,9 +131,11 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
                             + "\n"
                         )
                         counts[task] += 1
+        left_out = counts.pop("(flagged, left out)", 0)
         summary["splits"][name] = {
             "examples": sum(counts.values()),
             "tasks": dict(sorted(counts.items())),
+            "flagged_records_left_out": left_out,
         }
     manifest = Path(root / spec.data.train).parent / "manifest.json"
     atomic_write_text(manifest, json.dumps(summary, indent=2, sort_keys=True) + "\n")

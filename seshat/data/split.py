@@ -5,7 +5,8 @@ split. Groups are ordered by a hash of the seed and the group key, and taken in 
 test, then dev, until each holds its fraction of the records: exact proportions even for a small
 corpus, and new data moves only the groups at the boundaries.
 A text that occurs in the test split is kept out of dev and train, and a dev text out of train
-(counted as ``held_out_duplicates``). ``splits.test_file`` pins a user's own test set: records
+(counted as ``held_out_duplicates``); within a split, a text is written once (``repeated_in_split``).
+Reads ``data/clean/`` (``seshat data clean``). ``splits.test_file`` pins a user's own test set: records
 whose text is in it go to test.
 """
 
@@ -22,7 +23,8 @@ from typing import Any
 from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
-from seshat.data.ingest import RECORDS
+from seshat.data.clean import CLEAN
+from seshat.errors import SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 SPLITS_DIR = Path("data/splits")
@@ -61,8 +63,18 @@ def assign(sizes: dict[str, int], seed: int, dev: float, test: float) -> dict[st
 
 
 def record_files(root: Path) -> list[Path]:
-    """The ingested record files, in a stable order."""
-    return sorted((root / RECORDS).glob("*.jsonl"))
+    """The cleaned record files, in a stable order.
+
+    Raises:
+        SeshatError: Nothing cleaned yet.
+    """
+    found = sorted((root / CLEAN).glob("*.jsonl"))
+    if not found:
+        raise SeshatError(
+            f"There are no cleaned records in {root / CLEAN}.",
+            "run `seshat data ingest` and `seshat data clean` first",
+        )
+    return found
 
 
 def _records(root: Path) -> Iterator[Segment]:
@@ -107,7 +119,8 @@ def split(project: LoadedProject) -> dict[str, Any]:
         if name in held:
             held[name].add(text_key(segment))
     counts: Counter[str] = Counter()
-    moved = 0
+    moved = repeated = 0
+    written: dict[str, set[str]] = {"train": set(), "dev": set(), "test": set()}
     folder = root / SPLITS_DIR
     with (
         atomic_writer(folder / "train.jsonl") as train,
@@ -121,11 +134,16 @@ def split(project: LoadedProject) -> dict[str, Any]:
             if (name != "test" and key in held["test"]) or (name == "train" and key in held["dev"]):
                 moved += 1
                 continue
+            if key in written[name]:
+                repeated += 1
+                continue
+            written[name].add(key)
             out[name].write(segment.to_json() + "\n")
             counts[name] += 1
     summary = {
         "counts": {name: counts[name] for name in ("train", "dev", "test")},
         "held_out_duplicates": moved,
+        "repeated_in_split": repeated,
         "seed": cfg.seed,
         "group_by": cfg.group_by,
         "inputs": [p.name for p in record_files(root)],

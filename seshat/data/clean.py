@@ -1,0 +1,145 @@
+"""``seshat data clean``: normalise every record and flag what looks wrong, never deleting anything.
+
+Reads ``data/records/*.jsonl`` and writes ``data/clean/<source>.jsonl``. Text is NFC-normalised
+and passed through the orthography map of ``language.normalize`` (longest keys first); whitespace
+is collapsed. Each check adds a flag with its reason:
+
+- ``empty``: no target text, or a pair without translation where one is expected;
+- ``exact_duplicate`` / ``near_duplicate``: the same text and translation seen before (near: the
+  same once case, accents, punctuation and spacing are ignored);
+- ``too_long``: more than ``cleaning.max_chars`` characters;
+- ``length_ratio``: a pair whose lengths differ more than ``cleaning.min_ratio``..``max_ratio``;
+- ``encoding``: mojibake (UTF-8 read as Latin-1, "Ã©") or the replacement character;
+- ``control_chars``: control or private-use characters.
+
+Flags in :data:`BLOCKING` keep a record out of the training data (``seshat data format``); the
+others are notes (duplicates are written once per split by ``seshat data split``).
+``data/clean/report.json`` counts flags per rule and source.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from seshat.config.loader import LoadedProject
+from seshat.corpus.jsonl import read_segments
+from seshat.corpus.segment import Segment
+from seshat.data.ingest import RECORDS
+from seshat.errors import SeshatError
+from seshat.yamlio import atomic_write_text, atomic_writer
+
+CLEAN = Path("data/clean")
+BLOCKING = frozenset({"empty", "too_long", "length_ratio", "encoding", "control_chars"})
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|\ufffd")
+_PAIRED = ("sentence", "example", "igt", "transcript")
+
+
+class Normaliser:
+    """NFC, the project's orthography map (longest match first), collapsed whitespace."""
+
+    def __init__(self, mapping: dict[str, str]) -> None:
+        self.mapping = {unicodedata.normalize("NFC", k): v for k, v in mapping.items() if k}
+        keys = sorted(self.mapping, key=len, reverse=True)
+        self.pattern = re.compile("|".join(re.escape(k) for k in keys)) if keys else None
+
+    def __call__(self, text: str) -> str:
+        """The normalised text."""
+        text = unicodedata.normalize("NFC", text)
+        if self.pattern is not None:
+            text = self.pattern.sub(lambda m: self.mapping[m.group(0)], text)
+        return " ".join(text.split())
+
+
+def loose_key(text: str) -> str:
+    """The text without case, accents, punctuation or spacing (for near-duplicates)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+def check(segment: Segment, cfg: Any, seen: set[str], seen_loose: set[str]) -> None:
+    """Add the flags of one (already normalised) segment; ``seen`` sets are updated."""
+    text, translation = segment.text, segment.translation or ""
+    if not text:
+        segment.flag("empty", "no target-language text")
+    elif segment.kind in _PAIRED and segment.kind != "transcript" and not translation:
+        segment.flag("empty", "no translation")
+    exact = f"{text}\x1f{translation}"
+    loose = f"{loose_key(text)}\x1f{loose_key(translation)}"
+    if exact in seen:
+        segment.flag("exact_duplicate", "the same text and translation occur earlier")
+    elif loose in seen_loose:
+        segment.flag(
+            "near_duplicate",
+            "the same text and translation, up to case, accents and punctuation, occur earlier",
+        )
+    seen.add(exact)
+    seen_loose.add(loose)
+    if len(text) > cfg.max_chars:
+        segment.flag("too_long", f"{len(text)} characters (cleaning.max_chars is {cfg.max_chars})")
+    if min(len(text), len(translation)) >= cfg.ratio_min_chars:
+        ratio = len(text) / len(translation)
+        if not cfg.min_ratio <= ratio <= cfg.max_ratio:
+            segment.flag(
+                "length_ratio",
+                f"text/translation length ratio {ratio:.2f} outside {cfg.min_ratio}..{cfg.max_ratio}",
+            )
+    joined = f"{text} {translation}"
+    if _MOJIBAKE.search(joined):
+        segment.flag("encoding", "mojibake or U+FFFD: the file was decoded with the wrong encoding")
+    if any(unicodedata.category(c) in ("Cc", "Co", "Cs") for c in joined):
+        segment.flag("control_chars", "control or private-use characters")
+
+
+def clean(project: LoadedProject) -> dict[str, Any]:
+    """Write ``data/clean/<source>.jsonl`` and ``report.json``; return the report.
+
+    Raises:
+        SeshatError: Nothing ingested yet.
+    """
+    root, spec = project.root, project.spec
+    inputs = sorted((root / RECORDS).glob("*.jsonl"))
+    if not inputs:
+        raise SeshatError(
+            f"There are no ingested records in {root / RECORDS}.", "run `seshat data ingest` first"
+        )
+    normalise = Normaliser(spec.language.normalize)
+    seen: set[str] = set()
+    seen_loose: set[str] = set()
+    flags: Counter[str] = Counter()
+    per_source: dict[str, dict[str, int]] = {}
+    for path in inputs:
+        counts: Counter[str] = Counter()
+        with atomic_writer(root / CLEAN / path.name) as out:
+            for segment in read_segments(path):
+                segment.text = normalise(segment.text)
+                if segment.translation is not None:
+                    segment.translation = " ".join(
+                        unicodedata.normalize("NFC", segment.translation).split()
+                    )
+                check(segment, spec.cleaning, seen, seen_loose)
+                counts["records"] += 1
+                for flag in segment.flags:
+                    counts[flag.rule] += 1
+                out.write(segment.to_json() + "\n")
+        per_source[path.stem] = dict(sorted(counts.items()))
+        flags.update({k: v for k, v in counts.items() if k != "records"})
+    report = {
+        "records": sum(s["records"] for s in per_source.values()),
+        "flags": dict(sorted(flags.items())),
+        "blocking": sorted(BLOCKING),
+        "sources": per_source,
+    }
+    atomic_write_text(
+        root / CLEAN / "report.json", json.dumps(report, indent=2, sort_keys=True) + "\n"
+    )
+    return report
+
+
+def usable(segment: Segment) -> bool:
+    """Whether a segment may become training data (no blocking flag)."""
+    return not any(flag.rule in BLOCKING for flag in segment.flags)
