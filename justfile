@@ -34,6 +34,14 @@ profiles *args:
 download-model *args:
     @just _missing download-model "seshat model pull"
 
+# Every data stage, only those whose inputs or settings changed (ingest, clean, split, format).
+data-run *args:
+    seshat data run "$@"
+
+# Where the data stands: counts per stage, kind, split, flag; which stages are stale.
+data-status *args:
+    seshat data status "$@"
+
 # Read the sources of seshat.yaml into data/records/ (unchanged sources are skipped).
 ingest *args:
     seshat data ingest "$@"

@@ -103,3 +103,71 @@ def clean_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     for rule, count in report["flags"].items():
         effect = "left out of training" if rule in BLOCKING else "note"
         click.echo(f"  {rule}: {count} ({effect})")
+
+
+@data.command("run")
+@click.option("--force", is_flag=True, help="Run every stage, even fresh ones.")
+@project_option
+@overrides_argument
+def run_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Ingest, clean, split and format: only what is stale (inputs or settings changed)."""
+    from seshat.config.loader import load_project
+    from seshat.data.pipeline import run_pipeline
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    for stage, action, _ in run_pipeline(load_project(project_dir, items), force=force):
+        click.echo(f"{stage}: {'up to date' if action == 'fresh' else 'ran'}")
+
+
+@data.command("status")
+@project_option
+@overrides_argument
+def status_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Counts per stage, kind, split, task and flag, and which stages are stale."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from seshat.config.loader import load_project
+    from seshat.data.clean import CLEAN
+    from seshat.data.ingest import MANIFEST, RECORDS
+    from seshat.data.pipeline import STAGES, state
+    from seshat.data.split import SPLITS_DIR
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    project = load_project(project_dir, items)
+    root = project.root
+
+    def read(path: Path) -> dict:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+    table = Table(title=f"Data of {project.spec.name}")
+    for column in ("stage", "state", "what"):
+        table.add_column(column, overflow="fold")
+    ingested = read(root / RECORDS / MANIFEST)
+    declared = {s.id for s in project.spec.sources}
+    kinds: dict[str, int] = {}
+    for entry in ingested.values():
+        for kind, n in entry.get("kinds", {}).items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    missing = sorted(declared - set(ingested))
+    table.add_row(
+        "ingest",
+        "missing: " + ", ".join(missing) if missing else "fresh" if ingested else "missing",
+        ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())),
+    )
+    reports = {
+        "clean": read(root / CLEAN / "report.json").get("flags", {}),
+        "split": read(root / SPLITS_DIR / "manifest.json").get("counts", {}),
+        "format": {
+            name: info.get("examples")
+            for name, info in read((root / project.spec.data.train).parent / "manifest.json")
+            .get("splits", {})
+            .items()
+        },
+    }
+    for stage in STAGES:
+        what = ", ".join(f"{k} {v}" for k, v in reports[stage.name].items())
+        table.add_row(stage.name, state(project, stage), what)
+    Console().print(table)

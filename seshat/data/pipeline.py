@@ -1,0 +1,140 @@
+"""``seshat data run`` runs only the stale stages; ``seshat data status`` shows where data stands.
+
+Each stage after ingest leaves a stamp (``.stamp.json`` in its output folder): a hash of its input
+files and of the settings it uses. A stage whose stamp matches is skipped; the stamp is written
+only after the stage finished, so a stage killed half-way runs again. Ingest is incremental per
+source on its own (see :mod:`seshat.data.ingest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seshat import __version__
+from seshat.backends.templating import template_dirs
+from seshat.config.loader import LoadedProject
+from seshat.data.clean import CLEAN, clean
+from seshat.data.format import format_splits
+from seshat.data.ingest import RECORDS, ingest
+from seshat.data.split import SPLITS_DIR, split
+from seshat.errors import SeshatError
+from seshat.yamlio import atomic_write_text
+
+STAMP = ".stamp.json"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage after ingest: what it reads, which settings it uses, where it writes."""
+
+    name: str
+    inputs: Callable[[LoadedProject], list[Path]]
+    settings: Callable[[LoadedProject], Any]
+    output: Callable[[LoadedProject], Path]
+    run: Callable[[LoadedProject], dict[str, Any]]
+
+
+def _jsonl(folder: Path) -> Callable[[LoadedProject], list[Path]]:
+    return lambda p: sorted((p.root / folder).glob("*.jsonl"))
+
+
+def _format_inputs(project: LoadedProject) -> list[Path]:
+    templates = [
+        path
+        for folder in template_dirs(project.root)
+        for path in sorted((folder / "tasks").glob("*.j2"))
+    ]
+    return [*sorted((project.root / SPLITS_DIR).glob("*.jsonl")), *templates]
+
+
+STAGES = (
+    Stage(
+        "clean",
+        _jsonl(RECORDS),
+        lambda p: [p.spec.language.normalize, p.spec.cleaning.model_dump()],
+        lambda p: p.root / CLEAN,
+        clean,
+    ),
+    Stage(
+        "split",
+        lambda p: [
+            *_jsonl(CLEAN)(p),
+            *([p.root / p.spec.splits.test_file] if p.spec.splits.test_file else []),
+        ],
+        lambda p: p.spec.splits.model_dump(mode="json"),
+        lambda p: p.root / SPLITS_DIR,
+        split,
+    ),
+    Stage(
+        "format",
+        _format_inputs,
+        lambda p: [
+            p.spec.tasks.model_dump(),
+            p.spec.data.model_dump(mode="json"),
+            p.spec.language.name,
+            p.spec.source_language.name,
+        ],
+        lambda p: (p.root / p.spec.data.train).parent,
+        format_splits,
+    ),
+)
+
+
+def stamp(project: LoadedProject, stage: Stage) -> str:
+    """The hash of a stage's input files (names and bytes) and settings."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(json.dumps(stage.settings(project), sort_keys=True, default=str).encode())
+    for path in stage.inputs(project):
+        digest.update(path.name.encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def state(project: LoadedProject, stage: Stage) -> str:
+    """``fresh``, ``stale`` (inputs or settings changed) or ``missing`` (never ran)."""
+    path = stage.output(project) / STAMP
+    if not path.is_file():
+        return "missing"
+    if not stage.inputs(project):
+        return "stale"
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return "fresh" if saved.get("stamp") == stamp(project, stage) else "stale"
+
+
+def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str, str, Any]]:
+    """Ingest (incremental), then every stale stage in order; return ``(stage, action, summary)``.
+
+    Raises:
+        SeshatError: A source failed to ingest (the later stages would use incomplete data).
+    """
+    results = ingest(project, force=force)
+    problems = [e for r in results for e in r.errors]
+    if problems:
+        raise SeshatError(
+            "Ingest failed for some sources, so the later stages were not run:\n  - "
+            + "\n  - ".join(problems),
+            "fix those files, then `seshat data run` again",
+        )
+    done: list[tuple[str, str, Any]] = [
+        ("ingest", "ran", {r.source: "unchanged" if r.skipped else r.segments for r in results})
+    ]
+    rerun = force
+    for stage in STAGES:
+        if not rerun and state(project, stage) == "fresh":
+            done.append((stage.name, "fresh", None))
+            continue
+        rerun = True  # everything after a stage that ran runs too
+        summary = stage.run(project)
+        atomic_write_text(
+            stage.output(project) / STAMP,
+            json.dumps({"stamp": stamp(project, stage)}, indent=2) + "\n",
+        )
+        done.append((stage.name, "ran", summary))
+    return done
