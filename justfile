@@ -54,9 +54,6 @@ ocr *args:
 transcribe *args:
     @just _missing transcribe "seshat data transcribe"
 
-# Sentence-align parallel documents (not built yet).
-align *args:
-    @just _missing align "seshat data align"
 
 # Normalise the records and flag what looks wrong (data/clean/; nothing is deleted).
 clean *args:
@@ -116,6 +113,7 @@ bench:
     python bench/startup.py
     python bench/check.py
     python bench/train.py
+    python bench/align.py
 
 _missing recipe command:
     @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2

@@ -33,13 +33,16 @@ def read_parallel(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             "set `options.translation: path/to/the-source-language-file.txt` (line-aligned)",
         )
     other_path = ctx.root / str(other)
+    if ctx.option("align"):
+        yield from _aligned(path, other_path, ctx)
+        return
     target = read_text(path, ctx).rstrip("\n").split("\n")
     translation = read_text(other_path, ctx).rstrip("\n").split("\n")
     if len(target) != len(translation):
         raise ReaderError(
             f"{ctx.rel(path)} has {len(target)} lines but {ctx.rel(other_path)} has "
             f"{len(translation)}: a parallel pair must be line-aligned.",
-            "fix the files, or use `seshat data align` for documents that are not line-aligned",
+            "fix the files, or set `options.align: true` for documents that are not line-aligned",
         )
     document = ctx.rel(path)
     for number, (left, right) in enumerate(zip(target, translation, strict=True), 1):
@@ -53,3 +56,60 @@ def read_parallel(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
                 line=number,
                 document=document,
             )
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in (" ".join(block.split()) for block in text.split("\n\n")) if p]
+
+
+def _aligned(path: Path, other_path: Path, ctx: ReaderContext) -> Iterator[Segment]:
+    """Align parallel documents that are not line-aligned.
+
+    Paragraphs (blank-line separated) are split into sentences and aligned (:mod:`seshat.data.align`);
+    ``options.lexicon`` (a two-column TSV of target word and translation) adds anchors. Links with
+    one side empty give no segment.
+    """
+    from seshat.data.align import Aligner
+    from seshat.data.sentences import split_sentences
+
+    extra = ctx.option("abbreviations", [])
+    target = [
+        split_sentences(p, extra, ctx.target_codes[0] if ctx.target_codes else None)
+        for p in _paragraphs(read_text(path, ctx))
+    ]
+    source = [
+        split_sentences(p, extra, ctx.translation_codes[0] if ctx.translation_codes else None)
+        for p in _paragraphs(read_text(other_path, ctx))
+    ]
+    lexicon: dict[str, list[str]] = {}
+    if ctx.option("lexicon"):
+        lexicon_path = ctx.root / str(ctx.option("lexicon"))
+        for line in read_text(lexicon_path, ctx).split("\n"):
+            word, _, meaning = line.partition("\t")
+            if word.strip() and meaning.strip():
+                lexicon.setdefault(word.strip(), []).extend(meaning.split())
+    flat_t = [s for p in target for s in p]
+    flat_s = [s for p in source for s in p]
+    try:
+        links = Aligner(lexicon).align_paragraphs(target, source)
+    except ValueError as exc:
+        raise ReaderError(
+            f"{ctx.rel(path)} and {ctx.rel(other_path)} could not be aligned: {exc}.",
+            "check that the two files are translations of each other",
+        ) from None
+    document = ctx.rel(path)
+    for link in links:
+        if not link.target or not link.source:
+            continue
+        yield ctx.segment(
+            path,
+            "sentence",
+            " ".join(flat_t[k] for k in link.target),
+            translation=" ".join(flat_s[k] for k in link.source),
+            record=f"{link.target[0] + 1}",
+            document=document,
+            context={
+                "alignment": f"{len(link.target)}-{len(link.source)}",
+                "alignment_cost": f"{link.cost:.2f}",
+            },
+        )
