@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = ("sentence", "dictionary_entry", "example", "igt", "transcript", "text", "wordlist")
@@ -117,9 +117,39 @@ class Segment:
         )
         return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
 
+    def as_dict(self) -> dict[str, Any]:
+        """Every field as plain data, empty ones included (what templates see)."""
+        p = self.provenance
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "text": self.text,
+            "translation": self.translation,
+            "gloss": self.gloss,
+            "morphemes": self.morphemes,
+            "pos": self.pos,
+            "definition": self.definition,
+            "document": self.document,
+            "provenance": {
+                "source": p.source,
+                "file": p.file,
+                "line": p.line,
+                "page": p.page,
+                "start_ms": p.start_ms,
+                "end_ms": p.end_ms,
+                "record": p.record,
+            },
+            "speaker": dict(self.speaker),
+            "context": dict(self.context),
+            "access": self.access,
+            "communities": list(self.communities),
+            "license": self.license,
+            "flags": [{"rule": f.rule, "reason": f.reason} for f in self.flags],
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with empty optional fields left out."""
-        data = asdict(self)
+        data = self.as_dict()
         data["provenance"] = {k: v for k, v in data["provenance"].items() if v is not None}
         return {
             k: v

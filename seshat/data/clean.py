@@ -36,6 +36,12 @@ from seshat.yamlio import atomic_write_text, atomic_writer
 CLEAN = Path("data/clean")
 BLOCKING = frozenset({"empty", "too_long", "length_ratio", "encoding", "control_chars"})
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|\ufffd")
+# combining marks, punctuation, symbols, spaces and "_" (re's \\w is str.isalnum() plus "_")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# Unicode categories Cc (controls), Cs (surrogates) and Co (private use)
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
+)
 _PAIRED = ("sentence", "example", "igt", "transcript")
 
 
@@ -57,19 +63,18 @@ class Normaliser:
 
 def loose_key(text: str) -> str:
     """The text without case, accents, punctuation or spacing (for near-duplicates)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if c.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
-def check(segment: Segment, cfg: Any, seen: set[str], seen_loose: set[str]) -> None:
+def check(segment: Segment, cfg: Any, seen: set[int], seen_loose: set[int]) -> None:
     """Add the flags of one (already normalised) segment; ``seen`` sets are updated."""
     text, translation = segment.text, segment.translation or ""
     if not text:
         segment.flag("empty", "no target-language text")
     elif segment.kind in _PAIRED and segment.kind != "transcript" and not translation:
         segment.flag("empty", "no translation")
-    exact = f"{text}\x1f{translation}"
-    loose = f"{loose_key(text)}\x1f{loose_key(translation)}"
+    exact = hash(f"{text}\x1f{translation}")  # 64-bit hashes: a million keys stay small
+    loose = hash(f"{loose_key(text)}\x1f{loose_key(translation)}")
     if exact in seen:
         segment.flag("exact_duplicate", "the same text and translation occur earlier")
     elif loose in seen_loose:
@@ -91,7 +96,7 @@ def check(segment: Segment, cfg: Any, seen: set[str], seen_loose: set[str]) -> N
     joined = f"{text} {translation}"
     if _MOJIBAKE.search(joined):
         segment.flag("encoding", "mojibake or U+FFFD: the file was decoded with the wrong encoding")
-    if any(unicodedata.category(c) in ("Cc", "Co", "Cs") for c in joined):
+    if _CONTROL.search(joined):
         segment.flag("control_chars", "control or private-use characters")
 
 
@@ -108,8 +113,8 @@ def clean(project: LoadedProject) -> dict[str, Any]:
             f"There are no ingested records in {root / RECORDS}.", "run `seshat data ingest` first"
         )
     normalise = Normaliser(spec.language.normalize)
-    seen: set[str] = set()
-    seen_loose: set[str] = set()
+    seen: set[int] = set()
+    seen_loose: set[int] = set()
     flags: Counter[str] = Counter()
     per_source: dict[str, dict[str, int]] = {}
     for path in inputs:

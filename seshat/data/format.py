@@ -10,7 +10,6 @@ keeps, line for line, each example's record id, task, source and access level.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -63,27 +62,40 @@ class Prompts:
         }
         try:
             self.system = self.env.get_template("tasks/system.j2").render(self.names).strip()
-            self.templates = {task: self.env.get_template(f"tasks/{task}.j2") for task in ELIGIBLE}
+            # one module per task, made once: its macros user(s) and assistant(s) see the names
+            self.modules = {
+                task: self.env.get_template(f"tasks/{task}.j2").make_module(self.names)
+                for task in ELIGIBLE
+            }
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
                 f"The task prompt template {exc.name} is missing.",
                 "restore it, or copy the shipped templates/tasks/ into your project to edit them",
             ) from None
 
-    def messages(self, task: str, segment: Segment) -> list[dict[str, str]]:
-        """The chat of one example."""
-        values = dataclasses.asdict(segment)
+    @staticmethod
+    def values(segment: Segment) -> dict[str, Any]:
+        """What a task template sees as ``s``: every field, plus morpheme/gloss ``pairs``."""
+        values = segment.as_dict()
         if segment.morphemes and segment.gloss:
             values["pairs"] = list(
                 zip(segment.morphemes.split(), segment.gloss.split(), strict=False)
             )
+        return values
+
+    def messages(
+        self, task: str, segment: Segment, values: dict[str, Any] | None = None
+    ) -> list[dict[str, str]]:
+        """The chat of one example (``values`` from :meth:`values`, computed if not given)."""
+        values = values if values is not None else self.values(segment)
+        module = self.modules[task]
         try:
-            module = self.templates[task].make_module({**self.names, "s": values})
-            user, assistant = str(module.user()).strip(), str(module.assistant()).strip()  # type: ignore[attr-defined]
-        except (jinja2.UndefinedError, AttributeError) as exc:
+            user = str(module.user(values)).strip()  # type: ignore[attr-defined]
+            assistant = str(module.assistant(values)).strip()  # type: ignore[attr-defined]
+        except (jinja2.UndefinedError, AttributeError, TypeError) as exc:
             raise TemplateError(
                 f"Task template tasks/{task}.j2 failed on record {segment.id}: {exc}.",
-                "each task template defines the macros user() and assistant(); fix it",
+                "each task template defines the macros user(s) and assistant(s); fix it",
             ) from None
         return [
             {"role": "system", "content": self.system},
@@ -97,6 +109,9 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
     root, spec = project.root, project.spec
     prompts = Prompts(project)
     weights = {task: getattr(spec.tasks, task) for task in ELIGIBLE}
+    active = {task: weight for task, weight in weights.items() if weight > 0}
+    chat_json = json.JSONEncoder(ensure_ascii=False)
+    meta_json = json.JSONEncoder(sort_keys=True)
     targets = {"train": spec.data.train, "dev": spec.data.dev, "test": spec.data.test}
     summary: dict[str, Any] = {"tasks": {k: v for k, v in weights.items()}, "splits": {}}
     for name, target in targets.items():
@@ -111,26 +126,25 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
                 if not usable(segment):
                     counts["(flagged, left out)"] += 1
                     continue
-                for task, weight in weights.items():
-                    if weight <= 0 or not ELIGIBLE[task](segment):
+                values = None
+                for task, weight in active.items():
+                    if not ELIGIBLE[task](segment):
                         continue
-                    for copy in range(repeats(weight, f"{segment.id}\x1f{task}")):
-                        chat = {"messages": prompts.messages(task, segment)}
-                        out.write(json.dumps(chat, ensure_ascii=False) + "\n")
-                        meta.write(
-                            json.dumps(
-                                {
-                                    "record": segment.id,
-                                    "task": task,
-                                    "copy": copy,
-                                    "source": segment.provenance.source,
-                                    "access": segment.access,
-                                },
-                                sort_keys=True,
-                            )
-                            + "\n"
-                        )
-                        counts[task] += 1
+                    copies = repeats(weight, f"{segment.id}\x1f{task}")
+                    if not copies:
+                        continue
+                    values = values if values is not None else prompts.values(segment)
+                    line = chat_json.encode({"messages": prompts.messages(task, segment, values)})
+                    about = {
+                        "access": segment.access,
+                        "record": segment.id,
+                        "source": segment.provenance.source,
+                        "task": task,
+                    }
+                    for copy in range(copies):
+                        out.write(line + "\n")
+                        meta.write(meta_json.encode({**about, "copy": copy}) + "\n")
+                    counts[task] += copies
         left_out = counts.pop("(flagged, left out)", 0)
         summary["splits"][name] = {
             "examples": sum(counts.values()),

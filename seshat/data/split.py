@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from seshat.config.loader import LoadedProject
-from seshat.corpus.jsonl import read_segments
-from seshat.corpus.segment import Segment
+from seshat.corpus.jsonl import CorpusFileError
 from seshat.data.clean import CLEAN
 from seshat.errors import SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
@@ -31,17 +30,24 @@ SPLITS_DIR = Path("data/splits")
 ORDER = ("test", "dev", "train")
 
 
-def text_key(segment: Segment) -> str:
-    """What counts as the same example: normalised, case-folded text and translation."""
-    raw = f"{segment.text}\x1f{segment.translation or ''}"
-    return " ".join(unicodedata.normalize("NFKC", raw).casefold().split())
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def group_key(segment: Segment, group_by: str) -> str:
+def text_key(row: dict[str, Any]) -> int:
+    """What counts as the same example (normalised, case-folded text and translation), hashed.
+
+    A 64-bit hash keeps a million keys in memory cheaply; it is only compared within one run.
+    """
+    return hash(_norm(f"{row['text']}\x1f{row.get('translation') or ''}"))
+
+
+def group_key(row: dict[str, Any], group_by: str) -> str:
     """The unit kept whole within one split."""
     if group_by == "record":
-        return segment.id
-    return f"{segment.provenance.source}\x1f{segment.document or segment.provenance.file}"
+        return str(row["id"])
+    provenance = row["provenance"]
+    return f"{provenance['source']}\x1f{row.get('document') or provenance['file']}"
 
 
 def draw(key: str, seed: int) -> float:
@@ -77,9 +83,24 @@ def record_files(root: Path) -> list[Path]:
     return found
 
 
-def _records(root: Path) -> Iterator[Segment]:
+def _rows(root: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every cleaned record as its JSONL line and its parsed dict (the line is written as is).
+
+    Raises:
+        CorpusFileError: A line that is not JSON (file and line named).
+    """
     for path in record_files(root):
-        yield from read_segments(path)
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield line if line.endswith("\n") else line + "\n", json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CorpusFileError(
+                        f"{path}:{number} is not valid JSON ({exc.msg}).",
+                        "this file is written by Seshat; run `seshat data clean` again",
+                    ) from None
 
 
 def pinned_texts(project: LoadedProject) -> set[str]:
@@ -92,35 +113,40 @@ def pinned_texts(project: LoadedProject) -> set[str]:
         for line in handle:
             if line.strip():
                 row = json.loads(line)
-                found.add(" ".join(unicodedata.normalize("NFKC", row["text"]).casefold().split()))
+                found.add(_norm(row["text"]))
     return found
 
 
 def split(project: LoadedProject) -> dict[str, Any]:
     """Write ``data/splits/{train,dev,test}.jsonl``; return counts (also in ``manifest.json``).
 
-    Two passes over the records keep memory to the keys: the first finds which texts the test and
-    dev splits hold, the second writes every record to its split.
+    Three streaming passes keep memory to the keys: group sizes, then the texts the test and dev
+    splits hold, then every record (its line as it is) to its split.
     """
     root, cfg = project.root, project.spec.splits
     pinned = pinned_texts(project)
+
+    def is_pinned(row: dict[str, Any]) -> bool:
+        return bool(pinned) and _norm(row["text"]) in pinned
+
     sizes: Counter[str] = Counter()
-    for segment in _records(root):
-        if not _pinned(segment, pinned):
-            sizes[group_key(segment, cfg.group_by)] += 1
+    for _, row in _rows(root):
+        if not is_pinned(row):
+            sizes[group_key(row, cfg.group_by)] += 1
     groups = assign(sizes, cfg.seed, cfg.dev, 0.0 if pinned else cfg.test)
+    del sizes
 
-    def split_of(segment: Segment) -> str:
-        return "test" if _pinned(segment, pinned) else groups[group_key(segment, cfg.group_by)]
+    def split_of(row: dict[str, Any]) -> str:
+        return "test" if is_pinned(row) else groups[group_key(row, cfg.group_by)]
 
-    held: dict[str, set[str]] = {"test": set(), "dev": set()}
-    for segment in _records(root):
-        name = split_of(segment)
+    held: dict[str, set[int]] = {"test": set(), "dev": set()}
+    for _, row in _rows(root):
+        name = split_of(row)
         if name in held:
-            held[name].add(text_key(segment))
+            held[name].add(text_key(row))
     counts: Counter[str] = Counter()
     moved = repeated = 0
-    written: dict[str, set[str]] = {"train": set(), "dev": set(), "test": set()}
+    written: dict[str, set[int]] = {"train": set(), "dev": set(), "test": set()}
     folder = root / SPLITS_DIR
     with (
         atomic_writer(folder / "train.jsonl") as train,
@@ -128,9 +154,9 @@ def split(project: LoadedProject) -> dict[str, Any]:
         atomic_writer(folder / "test.jsonl") as test,
     ):
         out = {"train": train, "dev": dev, "test": test}
-        for segment in _records(root):
-            name = split_of(segment)
-            key = text_key(segment)
+        for line, row in _rows(root):
+            name = split_of(row)
+            key = text_key(row)
             if (name != "test" and key in held["test"]) or (name == "train" and key in held["dev"]):
                 moved += 1
                 continue
@@ -138,7 +164,7 @@ def split(project: LoadedProject) -> dict[str, Any]:
                 repeated += 1
                 continue
             written[name].add(key)
-            out[name].write(segment.to_json() + "\n")
+            out[name].write(line)
             counts[name] += 1
     summary = {
         "counts": {name: counts[name] for name in ("train", "dev", "test")},
@@ -152,9 +178,3 @@ def split(project: LoadedProject) -> dict[str, Any]:
         folder / "manifest.json", json.dumps(summary, indent=2, sort_keys=True) + "\n"
     )
     return summary
-
-
-def _pinned(segment: Segment, pinned: set[str]) -> bool:
-    if not pinned:
-        return False
-    return " ".join(unicodedata.normalize("NFKC", segment.text).casefold().split()) in pinned
