@@ -114,6 +114,7 @@ bench:
     python bench/check.py
     python bench/train.py
     python bench/align.py
+    python bench/pipeline.py
 
 _missing recipe command:
     @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2
