@@ -82,6 +82,9 @@ def fingerprint(root: Path, source: Source, files: list[Path]) -> str:
             digest.update(
                 str(target.relative_to(root) if target.is_relative_to(root) else target).encode()
             )
+            if not target.is_file():  # the reader reports it; the next ingest tries again
+                digest.update(b"missing")
+                continue
             with open(target, "rb") as handle:
                 for block in iter(lambda h=handle: h.read(1 << 20), b""):
                     digest.update(block)
@@ -125,6 +128,14 @@ def ingest(
                     lines = [s.to_json() for s in reader_for(source.format.value)(path, ctx)]
                 except ReaderError as exc:
                     result.errors.append(str(exc))
+                    continue
+                except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+                    # a shape the reader did not foresee: name the file, keep the other files going
+                    result.errors.append(
+                        f"{ctx.rel(path)} could not be read as {source.format.value}: "
+                        f"{type(exc).__name__}: {exc}. Next: check the file against its format; if it "
+                        "is valid, report this with the file (or a cut-down copy)"
+                    )
                     continue
                 for line in lines:
                     handle.write(line + "\n")
