@@ -189,3 +189,19 @@ def test_audio_and_scans_point_to_their_stages() -> None:
     with pytest.raises(ReaderError) as info:
         reader_for("audio")
     assert "seshat data transcribe" in str(info.value.hint)
+
+
+@needs_corpora
+def test_xigt_resolves_segmentation_and_alignment() -> None:
+    folder = CORPORA / "linguist-formats/xigt"
+    abkhaz = read("xigt", folder / "abkhaz/abkhaz.xml", root=folder)
+    assert len(abkhaz) == 2
+    first = abkhaz[0]
+    assert first.text == "at͡ʂʰkʷʰən atəpha dəjəbajt"
+    assert first.morphemes == "a-t͡ʂʰkʷʰən a-təpha də-jə-ba-jt"
+    assert first.gloss == "the-boy the-girl her-he-see-DYN.FIN"
+    assert first.translation == "The boy saw the girl."
+    korean = read("xigt", folder / "odin/kor-ex.xml", root=folder)
+    assert korean[0].gloss == "I-Nom child-Dat rice-Acc eat-Caus-Pst-Dec"
+    assert korean[0].translation == "I made the child eat rice."
+    assert korean[0].document == "397"

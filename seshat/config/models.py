@@ -39,6 +39,7 @@ class SourceFormat(StrEnum):
     image = "image"
     audio = "audio"
     cldf = "cldf"
+    xigt = "xigt"
     chat_jsonl = "chat_jsonl"
 
 

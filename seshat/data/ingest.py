@@ -33,6 +33,7 @@ SUFFIXES = {
     "flextext": (".flextext", ".xml"),
     "elan": (".eaf",),
     "cldf": (".json",),
+    "xigt": (".xml", ".xigt"),
 }
 
 

@@ -25,6 +25,7 @@ READERS = {
     "flextext": "seshat.data.readers.flextext",
     "elan": "seshat.data.readers.elan",
     "cldf": "seshat.data.readers.cldf",
+    "xigt": "seshat.data.readers.xigt",
 }
 
 
