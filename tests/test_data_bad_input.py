@@ -67,6 +67,14 @@ CASES: dict[str, tuple[str, str, bytes, dict, str | int]] = {
         {"translation": "nope.txt"},
         "cannot be read",
     ),
+    "pdf-truncated": (
+        "pdf",
+        "cut.pdf",
+        b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog",
+        {},
+        "not a readable PDF",
+    ),
+    "pdf-empty": ("pdf", "zero.pdf", b"", {}, "not a readable PDF"),
     "cldf-not-a-folder": ("cldf", "cldf/metadata.json", b"{}", {}, "has no languages.csv"),
 }
 

@@ -205,3 +205,32 @@ def test_xigt_resolves_segmentation_and_alignment() -> None:
     assert korean[0].gloss == "I-Nom child-Dat rice-Acc eat-Caus-Pst-Dec"
     assert korean[0].translation == "I made the child eat rice."
     assert korean[0].document == "397"
+
+
+def test_pdf_text_layer_sentences_with_pages(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+    from make_pdf import make_pdf
+
+    path = tmp_path / "book.pdf"
+    make_pdf(
+        path, [["Ka nete jawen. Jainoa ea", "kai. El Sr. Pérez vino."], [], ["Bake rao-", "kan."]]
+    )
+    segments = read("pdf", path, translation_codes=("es",), target_codes=("es",))
+    assert [(s.text, s.provenance.page) for s in segments] == [
+        ("Ka nete jawen.", 1),
+        ("Jainoa ea kai.", 1),
+        ("El Sr. Pérez vino.", 1),
+        ("Bake raokan.", 3),
+    ]
+    assert segments[0].context == {"pages_without_text": "2"}
+    scanned = tmp_path / "scan.pdf"
+    make_pdf(scanned, [[], []])
+    with pytest.raises(ReaderError, match="has no text layer") as info:
+        read("pdf", scanned)
+    assert "seshat data ocr" in str(info.value.hint)
+    broken = tmp_path / "cut.pdf"
+    broken.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ReaderError, match="not a readable PDF"):
+        read("pdf", broken)

@@ -34,6 +34,7 @@ SUFFIXES = {
     "elan": (".eaf",),
     "cldf": (".json",),
     "xigt": (".xml", ".xigt"),
+    "pdf": (".pdf",),
 }
 
 

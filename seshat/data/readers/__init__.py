@@ -26,6 +26,7 @@ READERS = {
     "elan": "seshat.data.readers.elan",
     "cldf": "seshat.data.readers.cldf",
     "xigt": "seshat.data.readers.xigt",
+    "pdf": "seshat.data.readers.pdf",
 }
 
 
@@ -37,7 +38,7 @@ def reader_for(fmt: str) -> Reader:
     """
     module = READERS.get(fmt)
     if module is None:
-        stage = {"pdf": "ocr", "image": "ocr", "audio": "transcribe"}.get(fmt)
+        stage = {"image": "ocr", "audio": "transcribe"}.get(fmt)
         hint = f"`seshat data {stage}` reads it" if stage else "use one of: " + ", ".join(READERS)
         raise ReaderError(f"no reader for format {fmt!r}", hint=hint)
     loaded = importlib.import_module(module)
