@@ -46,9 +46,9 @@ data-status *args:
 ingest *args:
     seshat data ingest "$@"
 
-# OCR scanned pages (not built yet).
+# OCR quality of scanned pages with a ground truth: CER with and without the correction table.
 ocr *args:
-    @just _missing ocr "seshat data ocr"
+    seshat data ocr "$@"
 
 # Transcribe audio (not built yet).
 transcribe *args:

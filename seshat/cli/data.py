@@ -171,3 +171,52 @@ def status_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
         what = ", ".join(f"{k} {v}" for k, v in reports[stage.name].items())
         table.add_row(stage.name, state(project, stage), what)
     Console().print(table)
+
+
+@data.command("ocr")
+@project_option
+@overrides_argument
+def ocr_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """OCR quality: CER of scanned pages that have a ground truth, with and without corrections.
+
+    A ground truth is <page>.txt or <page>.gt.txt next to the image; the report goes to
+    data/records/ocr-report.json.
+    """
+    import json
+
+    from seshat.config.loader import load_project
+    from seshat.data.ingest import RECORDS, context_for, input_files
+    from seshat.data.ocr import ground_truth_for, page_report
+    from seshat.data.readers.image import languages
+    from seshat.yamlio import atomic_write_text
+
+    items, project_dir = split_project_override(overrides, project_dir)
+    project = load_project(project_dir, items)
+    pages = []
+    for source in project.spec.sources:
+        if source.format.value != "image":
+            continue
+        ctx = context_for(project, source)
+        tessdata = ctx.option("tessdata")
+        for image in input_files(project.root, source):
+            truth = ground_truth_for(image)
+            if truth is None:
+                continue
+            report = page_report(
+                image,
+                truth,
+                languages(ctx),
+                dict(ctx.option("corrections") or {}),
+                project.root / str(tessdata) if tessdata else None,
+            )
+            pages.append({"source": source.id, **report})
+            click.echo(
+                f"{source.id}/{image.name}: CER {report['cer']:.2%} "
+                f"({report['cer_corrected']:.2%} with the correction table), "
+                f"confidence {report['confidence']}"
+            )
+    if not pages:
+        click.echo("No scanned page has a ground truth (<page>.txt or <page>.gt.txt next to it).")
+    atomic_write_text(
+        project.root / RECORDS / "ocr-report.json", json.dumps(pages, indent=2) + "\n"
+    )

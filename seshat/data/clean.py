@@ -10,7 +10,8 @@ is collapsed. Each check adds a flag with its reason:
 - ``too_long``: more than ``cleaning.max_chars`` characters;
 - ``length_ratio``: a pair whose lengths differ more than ``cleaning.min_ratio``..``max_ratio``;
 - ``encoding``: mojibake (UTF-8 read as Latin-1, "Ã©") or the replacement character;
-- ``control_chars``: control or private-use characters.
+- ``control_chars``: control or private-use characters;
+- ``low_confidence`` (set by OCR): a line tesseract read with little confidence.
 
 Flags in :data:`BLOCKING` keep a record out of the training data (``seshat data format``); the
 others are notes (duplicates are written once per split by ``seshat data split``).
@@ -34,7 +35,9 @@ from seshat.errors import SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 CLEAN = Path("data/clean")
-BLOCKING = frozenset({"empty", "too_long", "length_ratio", "encoding", "control_chars"})
+BLOCKING = frozenset(
+    {"empty", "too_long", "length_ratio", "encoding", "control_chars", "low_confidence"}
+)
 _MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|\ufffd")
 # combining marks, punctuation, symbols, spaces and "_" (re's \\w is str.isalnum() plus "_")
 _NOT_ALNUM = re.compile(r"[\W_]+")

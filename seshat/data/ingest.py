@@ -35,6 +35,7 @@ SUFFIXES = {
     "cldf": (".json",),
     "xigt": (".xml", ".xigt"),
     "pdf": (".pdf",),
+    "image": (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".pnm", ".bmp"),
 }
 
 

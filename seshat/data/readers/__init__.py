@@ -27,6 +27,7 @@ READERS = {
     "cldf": "seshat.data.readers.cldf",
     "xigt": "seshat.data.readers.xigt",
     "pdf": "seshat.data.readers.pdf",
+    "image": "seshat.data.readers.image",
 }
 
 
@@ -38,7 +39,7 @@ def reader_for(fmt: str) -> Reader:
     """
     module = READERS.get(fmt)
     if module is None:
-        stage = {"image": "ocr", "audio": "transcribe"}.get(fmt)
+        stage = {"audio": "transcribe"}.get(fmt)
         hint = f"`seshat data {stage}` reads it" if stage else "use one of: " + ", ".join(READERS)
         raise ReaderError(f"no reader for format {fmt!r}", hint=hint)
     loaded = importlib.import_module(module)
