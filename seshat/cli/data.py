@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from seshat.cli.options import overrides_argument, project_option, split_project_override
+from seshat.cli.options import load, overrides_argument, project_option
 
 
 @click.group()
@@ -26,12 +26,10 @@ def ingest(
     from rich.console import Console
     from rich.table import Table
 
-    from seshat.config.loader import load_project
     from seshat.data.ingest import ingest as run_ingest
     from seshat.errors import SeshatError
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    project = load_project(project_dir, items)
+    project = load(project_dir, overrides)
     if not project.spec.sources:
         raise SeshatError(
             f"{project.path} declares no sources.",
@@ -60,11 +58,9 @@ def ingest(
 @overrides_argument
 def split_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Split data/clean into train/dev/test (whole documents or entries, no leakage)."""
-    from seshat.config.loader import load_project
     from seshat.data.split import split
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    summary = split(load_project(project_dir, items))
+    summary = split(load(project_dir, overrides))
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     click.echo(
         f"Split: {counts} ({summary['held_out_duplicates']} duplicates of dev/test texts held out "
@@ -77,11 +73,9 @@ def split_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
 @overrides_argument
 def format_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Write the chat JSONL splits the trainers read, mixing tasks by `tasks:` weights."""
-    from seshat.config.loader import load_project
     from seshat.data.format import format_splits
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    summary = format_splits(load_project(project_dir, items))
+    summary = format_splits(load(project_dir, overrides))
     for name, info in summary["splits"].items():
         tasks = ", ".join(f"{k} {v}" for k, v in info["tasks"].items())
         click.echo(f"{name}: {info['examples']} examples ({tasks})")
@@ -92,11 +86,9 @@ def format_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
 @overrides_argument
 def clean_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Normalise data/records into data/clean and flag what looks wrong (nothing is deleted)."""
-    from seshat.config.loader import load_project
     from seshat.data.clean import BLOCKING, clean
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    report = clean(load_project(project_dir, items))
+    report = clean(load(project_dir, overrides))
     click.echo(
         f"Cleaned {report['records']} records -> data/clean/ (report: data/clean/report.json)"
     )
@@ -111,11 +103,9 @@ def clean_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
 @overrides_argument
 def run_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Ingest, clean, split and format: only what is stale (inputs or settings changed)."""
-    from seshat.config.loader import load_project
     from seshat.data.pipeline import run_pipeline
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    for stage, action, _ in run_pipeline(load_project(project_dir, items), force=force):
+    for stage, action, _ in run_pipeline(load(project_dir, overrides), force=force):
         click.echo(f"{stage}: {'up to date' if action == 'fresh' else 'ran'}")
 
 
@@ -129,14 +119,12 @@ def status_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from seshat.config.loader import load_project
     from seshat.data.clean import CLEAN
     from seshat.data.ingest import MANIFEST, RECORDS
     from seshat.data.pipeline import STAGES, state
     from seshat.data.split import SPLITS_DIR
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    project = load_project(project_dir, items)
+    project = load(project_dir, overrides)
     root = project.root
 
     def read(path: Path) -> dict:
@@ -184,14 +172,12 @@ def ocr_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """
     import json
 
-    from seshat.config.loader import load_project
     from seshat.data.ingest import RECORDS, context_for, input_files
     from seshat.data.ocr import ground_truth_for, page_report
     from seshat.data.readers.image import languages
     from seshat.yamlio import atomic_write_text
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    project = load_project(project_dir, items)
+    project = load(project_dir, overrides)
     pages = []
     for source in project.spec.sources:
         if source.format.value != "image":

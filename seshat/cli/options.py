@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from seshat.config.loader import LoadedProject
 
 F = Callable[..., Any]
 
@@ -38,3 +41,11 @@ def split_project_override(overrides: tuple[str, ...], project_dir: Path) -> tup
         else:
             rest.append(item)
     return rest, project_dir
+
+
+def load(project_dir: Path, overrides: tuple[str, ...]) -> LoadedProject:
+    """The project of ``-C DIR`` (or a ``project=DIR`` item) with the other overrides applied."""
+    from seshat.config.loader import load_project
+
+    items, folder = split_project_override(overrides, project_dir)
+    return load_project(folder, items)

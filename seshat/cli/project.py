@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from seshat.cli.options import overrides_argument, project_option, split_project_override
+from seshat.cli.options import load, overrides_argument, project_option
 
 
 @click.command()
@@ -82,11 +82,9 @@ def config() -> None:
 @overrides_argument
 def show(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Print the validated config with overrides applied and defaults filled in."""
-    from seshat.config.loader import load_project
     from seshat.yamlio import dump_yaml
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    project = load_project(project_dir, items)
+    project = load(project_dir, overrides)
     click.echo(dump_yaml(project.spec.model_dump(mode="json", by_alias=False)), nl=False)
 
 

@@ -7,18 +7,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from seshat.cli.options import overrides_argument, project_option, split_project_override
+from seshat.cli.options import load, overrides_argument, project_option
 
 if TYPE_CHECKING:
     from seshat.configure import Prepared
 
 
 def _prepare(project_dir: Path, overrides: tuple[str, ...]) -> Prepared:
-    from seshat.config.loader import load_project
     from seshat.configure import prepare
 
-    items, project_dir = split_project_override(overrides, project_dir)
-    return prepare(load_project(project_dir, items))
+    return prepare(load(project_dir, overrides))
 
 
 @click.command()
