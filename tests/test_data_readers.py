@@ -185,10 +185,10 @@ def test_parallel_files_must_have_the_same_number_of_lines(tmp_path: Path) -> No
     assert [(s.text, s.translation) for s in pairs] == [("uno", "one"), ("dos", "two")]
 
 
-def test_audio_and_scans_point_to_their_stages() -> None:
+def test_an_unknown_format_lists_the_known_ones() -> None:
     with pytest.raises(ReaderError) as info:
-        reader_for("audio")
-    assert "seshat data transcribe" in str(info.value.hint)
+        reader_for("midi")
+    assert "toolbox" in str(info.value.hint) and "audio" in str(info.value.hint)
 
 
 @needs_corpora

@@ -36,6 +36,7 @@ SUFFIXES = {
     "xigt": (".xml", ".xigt"),
     "pdf": (".pdf",),
     "image": (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".pnm", ".bmp"),
+    "audio": (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus"),
 }
 
 

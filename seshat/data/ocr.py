@@ -16,6 +16,7 @@ import csv
 import io
 import shutil
 import subprocess
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,8 @@ def tesseract_lines(image: Path, languages: str, tessdata: Path | None = None) -
     ]
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two strings (characters)."""
+def edit_distance(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """Levenshtein distance between two sequences (characters of strings, words of lists)."""
     if len(a) < len(b):
         a, b = b, a
     previous = list(range(len(b) + 1))

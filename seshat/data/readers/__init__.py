@@ -28,6 +28,7 @@ READERS = {
     "xigt": "seshat.data.readers.xigt",
     "pdf": "seshat.data.readers.pdf",
     "image": "seshat.data.readers.image",
+    "audio": "seshat.data.readers.audio",
 }
 
 
@@ -39,9 +40,7 @@ def reader_for(fmt: str) -> Reader:
     """
     module = READERS.get(fmt)
     if module is None:
-        stage = {"audio": "transcribe"}.get(fmt)
-        hint = f"`seshat data {stage}` reads it" if stage else "use one of: " + ", ".join(READERS)
-        raise ReaderError(f"no reader for format {fmt!r}", hint=hint)
+        raise ReaderError(f"no reader for format {fmt!r}", hint="use one of: " + ", ".join(READERS))
     loaded = importlib.import_module(module)
     return loaded.read_parallel if fmt == "parallel" else loaded.read
 
