@@ -68,3 +68,22 @@ def test_clean_normalises_and_flags_with_reasons(tmp_path: Path) -> None:
     formatted = (folder / "data" / "formatted" / "train.jsonl").read_text(encoding="utf-8")
     assert "seÃ±or" not in formatted and "x" * 60 not in formatted and "café jawen" in formatted
     assert "Nete, ɨ!" in formatted
+
+
+def test_letters_outside_the_alphabet_are_flagged_with_the_letters(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    config = folder / "seshat.yaml"
+    config.write_text(
+        config.read_text().replace(
+            "  normalize: {}", "  normalize: {}\n  alphabet: 'a b e i j k n o r t w ɨ'"
+        )
+    )
+    write_segments(
+        folder / "data" / "records" / "s.jsonl",
+        [_pair("Nete jawen, ɨ!", "día", 1), _pair("Nete quechua", "x", 2)],
+    )
+    clean(load_project(folder))
+    out = list(read_segments(folder / "data" / "clean" / "s.jsonl"))
+    assert out[0].flags == []
+    (flag,) = out[1].flags
+    assert flag.rule == "charset" and flag.reason.endswith(": chqu")

@@ -62,6 +62,10 @@ class Language(Strict):
         default_factory=dict,
         description="Orthography normalisation map applied when cleaning, e.g. {'ë': 'ë'}.",
     )
+    alphabet: str | None = Field(
+        default=None,
+        description="Letters of the writing system (any case); cleaning flags words with others.",
+    )
 
 
 def _spanish() -> Language:

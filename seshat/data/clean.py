@@ -11,6 +11,8 @@ is collapsed. Each check adds a flag with its reason:
 - ``length_ratio``: a pair whose lengths differ more than ``cleaning.min_ratio``..``max_ratio``;
 - ``encoding``: mojibake (UTF-8 read as Latin-1, "Ã©") or the replacement character;
 - ``control_chars``: control or private-use characters;
+- ``charset``: target-language text with letters outside ``language.alphabet`` (a note: loans and
+  names are common; the report shows which letters);
 - ``low_confidence`` (set by OCR): a line tesseract read with little confidence.
 
 Flags in :data:`BLOCKING` keep a record out of the training data (``seshat data format``); the
@@ -69,7 +71,21 @@ def loose_key(text: str) -> str:
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
-def check(segment: Segment, cfg: Any, seen: set[int], seen_loose: set[int]) -> None:
+def foreign_letters(text: str, alphabet: frozenset[str]) -> list[str]:
+    """Letters of ``text`` that are not in ``alphabet``, case-folded.
+
+    Marks, digits, punctuation and spaces are not letters.
+    """
+    return sorted({c for c in text.casefold() if c.isalpha() and c not in alphabet})
+
+
+def check(
+    segment: Segment,
+    cfg: Any,
+    seen: set[int],
+    seen_loose: set[int],
+    alphabet: frozenset[str] | None = None,
+) -> None:
     """Add the flags of one (already normalised) segment; ``seen`` sets are updated."""
     text, translation = segment.text, segment.translation or ""
     if not text:
@@ -99,6 +115,10 @@ def check(segment: Segment, cfg: Any, seen: set[int], seen_loose: set[int]) -> N
     joined = f"{text} {translation}"
     if _MOJIBAKE.search(joined):
         segment.flag("encoding", "mojibake or U+FFFD: the file was decoded with the wrong encoding")
+    if alphabet is not None:
+        foreign = foreign_letters(text, alphabet)
+        if foreign:
+            segment.flag("charset", f"letters outside language.alphabet: {''.join(foreign)}")
     if _CONTROL.search(joined):
         segment.flag("control_chars", "control or private-use characters")
 
@@ -116,6 +136,11 @@ def clean(project: LoadedProject) -> dict[str, Any]:
             f"There are no ingested records in {root / RECORDS}.", "run `seshat data ingest` first"
         )
     normalise = Normaliser(spec.language.normalize)
+    alphabet = (
+        frozenset(unicodedata.normalize("NFC", spec.language.alphabet).casefold())
+        if spec.language.alphabet
+        else None
+    )
     seen: set[int] = set()
     seen_loose: set[int] = set()
     flags: Counter[str] = Counter()
@@ -129,7 +154,7 @@ def clean(project: LoadedProject) -> dict[str, Any]:
                     segment.translation = " ".join(
                         unicodedata.normalize("NFC", segment.translation).split()
                     )
-                check(segment, spec.cleaning, seen, seen_loose)
+                check(segment, spec.cleaning, seen, seen_loose, alphabet)
                 counts["records"] += 1
                 for flag in segment.flags:
                     counts[flag.rule] += 1
