@@ -76,3 +76,26 @@ def test_ocr_source_and_cer_report(tmp_path: Path) -> None:
     assert report.returncode == 0, report.stderr
     (page,) = json.loads((folder / "data/records/ocr-report.json").read_text())
     assert 0 < page["cer_corrected"] < page["cer"] < 0.05, page
+
+
+@needs_tesseract
+def test_a_scanned_pdf_is_read_by_ocr_page_by_page(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from seshat.data.readers import ReaderContext, reader_for
+
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm is missing: ./run installs poppler-utils")
+    page = Image.open(CORPORA / "ocr" / "eurotext.tif").convert("RGB")
+    scanned = tmp_path / "book.pdf"
+    page.save(scanned, save_all=True, append_images=[page], resolution=300)
+    ctx = ReaderContext(
+        root=tmp_path,
+        source_id="book",
+        options={"languages": "eng+spa", "corrections": CORRECTIONS},
+    )
+    segments = list(reader_for("pdf")(scanned, ctx))
+    assert {s.provenance.page for s in segments} == {1, 2}
+    first_page = [s.text for s in segments if s.provenance.page == 1]
+    assert first_page[0] == "The (quick) [brown] {fox} jumps!" and len(first_page) == 12
+    assert all(s.provenance.file == "book.pdf" and "ocr_confidence" in s.context for s in segments)

@@ -27,27 +27,31 @@ def languages(ctx: ReaderContext) -> str:
 
 def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     """OCR lines of one page image."""
+    yield from ocr_page(path, path, int(ctx.option("page", 1)), ctx)
+
+
+def ocr_page(image: Path, origin: Path, page: int, ctx: ReaderContext) -> Iterator[Segment]:
+    """OCR lines of ``image``, recorded as page ``page`` of ``origin`` (the image or its PDF)."""
     tessdata = ctx.option("tessdata")
     try:
         lines = tesseract_lines(
-            path, languages(ctx), ctx.root / str(tessdata) if tessdata else None
+            image, languages(ctx), ctx.root / str(tessdata) if tessdata else None
         )
     except OcrError as exc:
-        raise ReaderError(f"{ctx.rel(path)}: {exc.message}", exc.hint) from None
+        raise ReaderError(f"{ctx.rel(origin)}: {exc.message}", exc.hint) from None
     correct = Normaliser(dict(ctx.option("corrections") or {}))
     minimum = float(ctx.option("min_confidence", 60))
-    page = int(ctx.option("page", 1))
     for number, line in enumerate(lines, 1):
         text = correct(line.text)
         if not text:
             continue
         segment = ctx.segment(
-            path,
+            origin,
             "text",
             text,
             page=page,
             line=number,
-            document=ctx.rel(path),
+            document=ctx.rel(origin),
             context={"ocr_confidence": f"{line.confidence:.1f}", "ocr_raw": line.text},
         )
         if line.confidence < minimum:

@@ -1,9 +1,9 @@
 """PDFs with a text layer: one ``text`` segment per sentence, with its page.
 
 Lines are joined into paragraphs (a word hyphenated at a line end is rejoined), paragraphs split
-into sentences (:mod:`seshat.data.sentences`; ``options.unit: line`` keeps lines instead). Scanned
-pages have no text layer: a PDF without any is refused with a pointer to the OCR stage, and the
-pages without text are listed in each segment's context.
+into sentences (:mod:`seshat.data.sentences`; ``options.unit: line`` keeps lines instead). Pages
+without a text layer (scans) are rendered with pdftoppm and read by OCR, one segment per line
+(the OCR options of :mod:`seshat.data.readers.image` apply), unless ``options.ocr`` is ``never``.
 """
 
 from __future__ import annotations
@@ -41,16 +41,25 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             f"{ctx.rel(path)} is not a readable PDF ({type(exc).__name__}: {exc}).",
             "the file is truncated or damaged: download or export it again",
         ) from None
-    empty = [str(k) for k, text in enumerate(texts, 1) if not text.strip()]
-    if len(empty) == len(texts):
+    empty = [k for k, text in enumerate(texts, 1) if not text.strip()]
+    mode = ctx.option("ocr", "auto")
+    if empty and mode != "never":
+        scanned = _ocr_pages(path, empty, ctx)
+    elif len(empty) == len(texts):
         raise ReaderError(
-            f"{ctx.rel(path)} has no text layer ({len(texts)} scanned page(s)).",
-            "run OCR on it: `seshat data ocr` (or declare the source with `format: image`)",
+            f"{ctx.rel(path)} has no text layer ({len(texts)} scanned page(s)) and "
+            "`options.ocr` is 'never'.",
+            "set `options.ocr: auto` to read its pages by OCR",
         )
+    else:
+        scanned = {}
     unit = ctx.option("unit", "sentence")
     code = ctx.target_codes[0] if ctx.target_codes else None
-    context = {"pages_without_text": ",".join(empty)} if empty else {}
+    context = {"pages_without_text": ",".join(map(str, empty))} if empty and not scanned else {}
     for page, text in enumerate(texts, 1):
+        if page in scanned:
+            yield from scanned[page]
+            continue
         text = _HYPHEN.sub(r"\1\2", text.replace("\r", ""))
         if unit == "line":
             pieces = [line for line in text.split("\n")]
@@ -73,3 +82,55 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
                     document=ctx.rel(path),
                     context=dict(context),
                 )
+
+
+def _ocr_pages(path: Path, pages: list[int], ctx: ReaderContext) -> dict[int, list[Segment]]:
+    """OCR the scanned pages of a PDF: pdftoppm renders each at 300 dpi, tesseract reads it.
+
+    Raises:
+        ReaderError: pdftoppm missing or failing (tesseract errors come from the OCR reader).
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    from seshat.data.readers.image import ocr_page
+
+    program = shutil.which("pdftoppm")
+    if program is None:
+        raise ReaderError(
+            f"{ctx.rel(path)} has {len(pages)} scanned page(s); rendering them for OCR needs "
+            "pdftoppm.",
+            "install it (Debian/Ubuntu: `apt-get install poppler-utils`), or set `options.ocr: never`",
+        )
+    found: dict[int, list[Segment]] = {}
+    with tempfile.TemporaryDirectory(prefix="seshat-ocr-") as tmp:
+        for page in pages:
+            stem = Path(tmp) / f"page-{page}"
+            done = subprocess.run(
+                [
+                    program,
+                    "-r",
+                    "300",
+                    "-png",
+                    "-singlefile",
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    str(path),
+                    str(stem),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=600,
+            )
+            image = stem.with_suffix(".png")
+            if done.returncode != 0 or not image.is_file():
+                raise ReaderError(
+                    f"{ctx.rel(path)}: pdftoppm could not render page {page} ({done.stderr.strip()[-200:]}).",
+                    "the PDF may be damaged: export it again",
+                )
+            found[page] = list(ocr_page(image, path, page, ctx))
+    return found
