@@ -87,3 +87,16 @@ def test_letters_outside_the_alphabet_are_flagged_with_the_letters(tmp_path: Pat
     assert out[0].flags == []
     (flag,) = out[1].flags
     assert flag.rule == "charset" and flag.reason.endswith(": chqu")
+
+
+def test_stray_spaces_around_punctuation_go_unless_turned_off(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    write_segments(
+        folder / "data" / "records" / "s.jsonl", [_pair("¿ nete jawen ?", "¿ el día , dónde ?", 1)]
+    )
+    clean(load_project(folder))
+    (out,) = read_segments(folder / "data" / "clean" / "s.jsonl")
+    assert (out.text, out.translation) == ("¿nete jawen?", "¿el día, dónde?")
+    clean(load_project(folder, ["cleaning.punctuation_spacing=false"]))
+    (kept,) = read_segments(folder / "data" / "clean" / "s.jsonl")
+    assert kept.text == "¿ nete jawen ?"

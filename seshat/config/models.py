@@ -128,6 +128,10 @@ class Cleaning(Strict):
     ratio_min_chars: int = Field(
         default=12, ge=1, description="Check the ratio only when both sides are at least this long."
     )
+    punctuation_spacing: bool = Field(
+        default=True,
+        description="Remove spaces before , . ; : ! ? ) and after ( ¿ ¡ (OCR and typing artefacts).",
+    )
 
 
 class ModelSpec(Strict):

@@ -2,7 +2,8 @@
 
 Reads ``data/records/*.jsonl`` and writes ``data/clean/<source>.jsonl``. Text is NFC-normalised
 and passed through the orthography map of ``language.normalize`` (longest keys first); whitespace
-is collapsed. Each check adds a flag with its reason:
+is collapsed and, unless ``cleaning.punctuation_spacing`` is off, stray spaces around punctuation
+are removed. Each check adds a flag with its reason:
 
 - ``empty``: no target text, or a pair without translation where one is expected;
 - ``exact_duplicate`` / ``near_duplicate``: the same text and translation seen before (near: the
@@ -48,6 +49,15 @@ _CONTROL = re.compile(
     "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
 )
 _PAIRED = ("sentence", "example", "igt", "transcript")
+
+
+_SPACE_BEFORE = re.compile(r"\s+([,.;:!?)\]\u00bb\u2026])")
+_SPACE_AFTER = re.compile(r"([(\[\u00ab\u00bf\u00a1])\s+")
+
+
+def fix_punctuation_spacing(text: str) -> str:
+    """No space before closing punctuation, none after opening marks (``¿ Vienes ?`` -> ``¿Vienes?``)."""
+    return _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", text))
 
 
 class Normaliser:
@@ -154,6 +164,10 @@ def clean(project: LoadedProject) -> dict[str, Any]:
                     segment.translation = " ".join(
                         unicodedata.normalize("NFC", segment.translation).split()
                     )
+                if spec.cleaning.punctuation_spacing:
+                    segment.text = fix_punctuation_spacing(segment.text)
+                    if segment.translation is not None:
+                        segment.translation = fix_punctuation_spacing(segment.translation)
                 check(segment, spec.cleaning, seen, seen_loose, alphabet)
                 counts["records"] += 1
                 for flag in segment.flags:
