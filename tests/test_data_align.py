@@ -87,3 +87,58 @@ def test_parallel_source_with_align_option(tmp_path: Path) -> None:
         ("Bake rao iki.", "El niño cura."),
     ]
     assert segments[0].context["alignment"] == "1-1"
+
+
+def test_anchors_come_from_the_projects_own_dictionary_source(tmp_path: Path) -> None:
+    import yaml
+    from conftest import run_cli
+
+    from seshat.scaffold import scaffold
+
+    folder = tmp_path / "proj"
+    scaffold(folder, name="Kaniwa", code="qks")
+    raw = folder / "data" / "raw"
+    rows = [
+        "qks\tspanish",
+        "kaa\tluna",
+        "nete\tdía",
+        "ani\tgrande",
+        "joni\tpersona",
+        "jawen\tsol",
+        "ino\tgato",
+        "bene\tesposo",
+        "kano\tflecha",
+    ]
+    (raw / "dict.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # the Spanish side misses the first sentence; lengths alone would pair it wrongly
+    (raw / "story.qks").write_text(
+        "Bene kano ani. Kaa nete ani joni. Jawen ino bene kano. Joni ani nete.\n", encoding="utf-8"
+    )
+    (raw / "story.es").write_text(
+        "La flecha grande del esposo. El sol, el gato, el esposo y la flecha. La persona grande de"
+        " día.\n",
+        encoding="utf-8",
+    )
+    config = folder / "seshat.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["sources"] = [
+        {"id": "dict", "path": "data/raw/dict.tsv", "format": "tsv"},
+        {
+            "id": "story",
+            "path": "data/raw/story.qks",
+            "format": "parallel",
+            "options": {"translation": "data/raw/story.es", "align": True, "lexicon": "dict"},
+        },
+    ]
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = run_cli("data", "ingest", "-C", str(folder))
+    assert result.returncode == 0, result.stderr
+    lines = (folder / "data" / "records" / "story.jsonl").read_text(encoding="utf-8").splitlines()
+    import json
+
+    pairs = [(json.loads(x)["text"], json.loads(x)["translation"]) for x in lines]
+    assert pairs == [
+        ("Bene kano ani.", "La flecha grande del esposo."),
+        ("Jawen ino bene kano.", "El sol, el gato, el esposo y la flecha."),
+        ("Joni ani nete.", "La persona grande de día."),
+    ]

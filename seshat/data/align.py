@@ -52,7 +52,7 @@ class Aligner:
         self,
         lexicon: Mapping[str, Sequence[str]] | None = None,
         anchor_bonus: float = 1.5,
-        miss_penalty: float = 1.5,
+        miss_penalty: float = 2.5,
         band: int = 30,
     ) -> None:
         self.lexicon = {k.lower(): {w.lower() for w in v} for k, v in (lexicon or {}).items()}
@@ -117,7 +117,10 @@ class Aligner:
                     if before == inf:
                         continue
                     t_len, s_len = tp[i] - tp[pi], sp[j] - sp[pj]
-                    if t_len or s_len:  # Gale-Church: -log of the two-sided normal tail
+                    # Gale-Church: -log of the two-sided normal tail. A link with an empty side
+                    # (1-0, 0-1) pays its prior only: its length "mismatch" is certain, and
+                    # charging it again would glue a missing sentence to its neighbour.
+                    if t_len and s_len:
                         spread = sqrt(max((t_len + s_len / ratio) * 0.5, 1.0) * scale)
                         tail = erfc(abs(s_len - t_len * ratio) / spread)
                         c = before + prior - (log(tail) if tail > 1e-300 else -690.8)

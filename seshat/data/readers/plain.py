@@ -66,8 +66,9 @@ def _aligned(path: Path, other_path: Path, ctx: ReaderContext) -> Iterator[Segme
     """Align parallel documents that are not line-aligned.
 
     Paragraphs (blank-line separated) are split into sentences and aligned (:mod:`seshat.data.align`);
-    ``options.lexicon`` (a two-column TSV of target word and translation) adds anchors. Links with
-    one side empty give no segment.
+    ``options.lexicon`` adds anchors: the id of a dictionary source of the project (ingested before
+    this one) or a two-column TSV of target word and translation. Links with one side empty give no
+    segment.
     """
     from seshat.data.align import Aligner
     from seshat.data.sentences import split_sentences
@@ -81,13 +82,7 @@ def _aligned(path: Path, other_path: Path, ctx: ReaderContext) -> Iterator[Segme
         split_sentences(p, extra, ctx.translation_codes[0] if ctx.translation_codes else None)
         for p in _paragraphs(read_text(other_path, ctx))
     ]
-    lexicon: dict[str, list[str]] = {}
-    if ctx.option("lexicon"):
-        lexicon_path = ctx.root / str(ctx.option("lexicon"))
-        for line in read_text(lexicon_path, ctx).split("\n"):
-            word, _, meaning = line.partition("\t")
-            if word.strip() and meaning.strip():
-                lexicon.setdefault(word.strip(), []).extend(meaning.split())
+    lexicon = _lexicon(str(ctx.option("lexicon")), ctx) if ctx.option("lexicon") else {}
     flat_t = [s for p in target for s in p]
     flat_s = [s for p in source for s in p]
     try:
@@ -113,3 +108,38 @@ def _aligned(path: Path, other_path: Path, ctx: ReaderContext) -> Iterator[Segme
                 "alignment_cost": f"{link.cost:.2f}",
             },
         )
+
+
+def _lexicon(name: str, ctx: ReaderContext) -> dict[str, list[str]]:
+    """Target word -> source-language words, from an ingested dictionary source or a TSV file.
+
+    Raises:
+        ReaderError: A name that is neither an ingested source nor a readable file.
+    """
+    import json
+    import re
+
+    from seshat.data.ingest import RECORDS
+
+    lexicon: dict[str, list[str]] = {}
+    records = ctx.root / RECORDS / f"{name}.jsonl"
+    if "/" not in name and "." not in name:
+        if not records.is_file():
+            raise ReaderError(
+                f"the lexicon of source {ctx.source_id!r} is source {name!r}, which has not been "
+                "ingested yet.",
+                f"list source {name!r} before {ctx.source_id!r} in seshat.yaml (sources are "
+                "ingested in order), or name a TSV file",
+            )
+        with open(records, encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                if row.get("kind") in ("dictionary_entry", "wordlist") and row.get("translation"):
+                    words = re.findall(r"\w{2,}", row["translation"].casefold())
+                    lexicon.setdefault(row["text"].casefold(), []).extend(words)
+        return lexicon
+    for line in read_text(ctx.root / name, ctx).split("\n"):
+        word, _, meaning = line.partition("\t")
+        if word.strip() and meaning.strip():
+            lexicon.setdefault(word.strip(), []).extend(meaning.split())
+    return lexicon
