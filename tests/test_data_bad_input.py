@@ -75,6 +75,8 @@ CASES: dict[str, tuple[str, str, bytes, dict, str | int]] = {
         "not a readable PDF",
     ),
     "pdf-empty": ("pdf", "zero.pdf", b"", {}, "not a readable PDF"),
+    "audio-empty": ("audio", "silence.wav", b"", {"model": "models/whisper"}, "is empty"),
+    "audio-no-model": ("audio", "story.wav", b"RIFF", {}, "names no transcription model"),
     "cldf-not-a-folder": ("cldf", "cldf/metadata.json", b"{}", {}, "has no languages.csv"),
 }
 

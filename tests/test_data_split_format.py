@@ -91,3 +91,43 @@ def test_split_before_clean_names_the_command(tmp_path: Path) -> None:
     folder = _project(tmp_path)
     result = run_cli("data", "split", "-C", str(folder))
     assert result.returncode == 1 and "seshat data clean" in result.stderr
+
+
+def test_interlinear_records_teach_glossing_grammar_and_morphology(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    igt = Segment(
+        kind="igt",
+        text="a otoiso nahamwelo",
+        translation="I, tomorrow, with Naham",
+        morphemes="a otoiso naham-we-lo",
+        gloss="I tomorrow Naham-MASC.SING-COMITATIVE",
+        document="t1",
+        provenance=Provenance(source="s", file="t.flextext", record="1"),
+    )
+    write_segments(folder / "data" / "clean" / "s.jsonl", [igt])
+    weights = [f"tasks.{t}=0" for t in ("translate_to_target", "translate_to_source")]
+    project = load_project(
+        folder,
+        [
+            "splits.dev=0",
+            "splits.test=0",
+            *weights,
+            "tasks.glossing=1",
+            "tasks.grammar=1",
+            "tasks.morphology=1",
+        ],
+    )
+    split(project)
+    from seshat.data.format import format_splits
+
+    summary = format_splits(project)
+    assert summary["splits"]["train"]["tasks"] == {"glossing": 1, "grammar": 1, "morphology": 1}
+    chats = [
+        json.loads(line)["messages"]
+        for line in (folder / "data" / "formatted" / "train.jsonl").read_text().splitlines()
+    ]
+    answers = {chat[1]["content"].split(" ")[0]: chat[2]["content"] for chat in chats}
+    assert answers["Gloss"].splitlines()[:2] == [igt.morphemes, igt.gloss]
+    assert "- naham-we-lo: Naham-MASC.SING-COMITATIVE" in answers["Explain"]
+    assert answers["Break"] == "naham-we-lo\nNaham-MASC.SING-COMITATIVE"
+    assert any('"nahamwelo"' in chat[1]["content"] for chat in chats)

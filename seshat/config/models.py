@@ -100,7 +100,9 @@ class TaskMix(Strict):
     example_sentence: float = Field(default=0.3, ge=0, description="Use a word in a sentence.")
     glossing: float = Field(default=0.5, ge=0, description="Morpheme-by-morpheme gloss (IGT).")
     grammar: float = Field(default=0.3, ge=0, description="Explain the grammar of a sentence.")
-    morphology: float = Field(default=0.3, ge=0, description="Inflect / analyse (paradigms).")
+    morphology: float = Field(
+        default=0.3, ge=0, description="Analyse a word into morphemes and glosses (from IGT)."
+    )
 
 
 class Splits(Strict):

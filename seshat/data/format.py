@@ -31,6 +31,27 @@ from seshat.yamlio import atomic_write_text, atomic_writer
 _LEXICAL = ("dictionary_entry", "wordlist")
 _SENTENCES = ("sentence", "example", "igt", "transcript")
 
+
+def analysed_word(segment: Segment) -> dict[str, str] | None:
+    """A word of an interlinear segment with more than one morpheme, for the morphology task.
+
+    The word is chosen by the segment's id (deterministic); its surface form is the text's token
+    when text and breakdown have as many words, else the morphemes joined.
+    """
+    if segment.kind != "igt" or not (segment.morphemes and segment.gloss):
+        return None
+    morphs, glosses = segment.morphemes.split(), segment.gloss.split()
+    if len(morphs) != len(glosses):
+        return None
+    candidates = [k for k, m in enumerate(morphs) if "-" in m.strip("-")]
+    if not candidates:
+        return None
+    k = candidates[int(segment.id[:8], 16) % len(candidates)]
+    words = segment.text.split()
+    surface = words[k] if len(words) == len(morphs) else morphs[k].replace("-", "")
+    return {"form": surface.strip(".,;:!?¡¿\"'()"), "morphemes": morphs[k], "gloss": glosses[k]}
+
+
 # task -> whether a segment can feed it
 ELIGIBLE: dict[str, Callable[[Segment], bool]] = {
     "translate_to_target": lambda s: bool(s.translation) and s.kind in _SENTENCES,
@@ -40,6 +61,7 @@ ELIGIBLE: dict[str, Callable[[Segment], bool]] = {
     "example_sentence": lambda s: s.kind == "example" and bool(s.context.get("headword")),
     "glossing": lambda s: s.kind == "igt" and bool(s.morphemes and s.gloss),
     "grammar": lambda s: s.kind == "igt" and bool(s.morphemes and s.gloss),
+    "morphology": lambda s: analysed_word(s) is not None,
 }
 
 
@@ -77,6 +99,7 @@ class Prompts:
     def values(segment: Segment) -> dict[str, Any]:
         """What a task template sees as ``s``: every field, plus morpheme/gloss ``pairs``."""
         values = segment.as_dict()
+        values["word"] = analysed_word(segment)
         if segment.morphemes and segment.gloss:
             values["pairs"] = list(
                 zip(segment.morphemes.split(), segment.gloss.split(), strict=False)

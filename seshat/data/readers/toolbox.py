@@ -87,6 +87,25 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             yield from _interlinear(path, ctx, record, marker)
 
 
+def leipzig(tokens: list[str]) -> list[str]:
+    """Join Toolbox's separate affix tokens into Leipzig-style words.
+
+    ``samuel -we`` -> ``samuel-we``, ``m- iasa -ne`` -> ``m-iasa-ne``, ``wa - mea`` -> ``wa-mea``;
+    the morpheme and gloss tiers align token by token, so they stay aligned word by word.
+    """
+    words: list[str] = []
+    for token in tokens:
+        if token == "-":
+            if words:
+                words[-1] += "-"
+            continue
+        if words and (token.startswith("-") or words[-1].endswith("-")):
+            words[-1] = f"{words[-1].rstrip('-')}-{token.lstrip('-')}"
+        else:
+            words.append(token)
+    return words
+
+
 def _interlinear(path: Path, ctx: ReaderContext, record: Record, marker: str) -> Iterator[Segment]:
     tiers: dict[str, list[str]] = {}
     for name, value, _line in record.fields:
@@ -102,9 +121,9 @@ def _interlinear(path: Path, ctx: ReaderContext, record: Record, marker: str) ->
         "igt",
         text,
         translation=clean(" ".join(tiers.get("ft", []))),
-        morphemes=clean(" ".join(tiers.get("mb", []))),
-        gloss=clean(" ".join(tiers.get("ge", []))),
-        pos=clean(" ".join(tiers.get("ps", []))),
+        morphemes=clean(" ".join(leipzig(" ".join(tiers.get("mb", [])).split()))),
+        gloss=clean(" ".join(leipzig(" ".join(tiers.get("ge", [])).split()))),
+        pos=clean(" ".join(leipzig(" ".join(tiers.get("ps", [])).split()))),
         line=record.line,
         record=ref,
         document=document,
