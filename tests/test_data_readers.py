@@ -37,6 +37,9 @@ def test_toolbox_interlinear_joins_wrapped_tiers() -> None:
     assert len(first.morphemes.split()) == len(first.gloss.split())
     assert first.translation is not None and first.translation.startswith("We helped Samuel")
     assert first.provenance.record == "2014.VI.T62.001" and first.provenance.line == 5
+    lines = (CORPORA / "linguist-formats/interlineaR/tuwariToolbox.txt").read_text().splitlines()
+    for segment in segments:  # round trip: every record's line is its \ref in the file
+        assert lines[segment.provenance.line - 1] == f"\\ref {segment.provenance.record}"
     assert first.document is not None and first.document.startswith("2014.VI.T62")
 
 
@@ -102,6 +105,10 @@ def test_cldf_wordlist_picks_the_language_and_the_spanish_gloss() -> None:
     assert len(segments) == 26 and {s.kind for s in segments} == {"wordlist"}
     assert all(s.translation for s in segments)
     assert all(s.provenance.file.endswith("forms.csv") and s.provenance.line for s in segments)
+    rows = (folder / "forms.csv").read_text(encoding="utf-8").splitlines()
+    for segment in segments:  # round trip: the provenance line holds the form and its id
+        row = rows[segment.provenance.line - 1]
+        assert row.startswith(f"{segment.provenance.record},") and segment.text in row
 
 
 @needs_corpora
