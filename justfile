@@ -50,10 +50,9 @@ ingest *args:
 ocr *args:
     seshat data ocr "$@"
 
-# Transcribe audio (not built yet).
+# Transcribe the audio sources (faster-whisper; ELAN annotations first): they are read by ingest.
 transcribe *args:
-    @just _missing transcribe "seshat data transcribe"
-
+    seshat data ingest "$@"
 
 # Normalise the records and flag what looks wrong (data/clean/; nothing is deleted).
 clean *args:
