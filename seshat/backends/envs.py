@@ -26,6 +26,7 @@ from seshat.backends import get_backend
 from seshat.errors import BackendEnvError
 from seshat.paths import PACKAGE_DIR, seshat_home
 from seshat.runs.process import run_logged
+from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
 
 DEVICES = ("cpu", "rocm", "cuda")
@@ -231,7 +232,7 @@ def install(
         "mode": install_mode(req),
         "versions": snapshot.get("versions", {}),
         "python": platform.python_version(),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "built_at": utc_now(),
         "build_seconds": round(time.time() - started, 1),
     }
     atomic_write_text(env.path / MARKER, json.dumps(info, indent=2, sort_keys=True) + "\n")

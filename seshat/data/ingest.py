@@ -19,6 +19,7 @@ from seshat import __version__
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
 from seshat.data.readers import ReaderContext, ReaderError, reader_for
+from seshat.stamps import file_blocks
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 RECORDS = Path("data/records")
@@ -89,9 +90,8 @@ def fingerprint(root: Path, source: Source, files: list[Path]) -> str:
             if not target.is_file():  # the reader reports it; the next ingest tries again
                 digest.update(b"missing")
                 continue
-            with open(target, "rb") as handle:
-                for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                    digest.update(block)
+            for block in file_blocks(target):
+                digest.update(block)
     return digest.hexdigest()
 
 

@@ -23,6 +23,7 @@ from seshat.data.format import format_splits
 from seshat.data.ingest import RECORDS, ingest
 from seshat.data.split import SPLITS_DIR, split
 from seshat.errors import SeshatError
+from seshat.stamps import file_blocks
 from seshat.yamlio import atomic_write_text
 
 STAMP = ".stamp.json"
@@ -91,9 +92,8 @@ def stamp(project: LoadedProject, stage: Stage) -> str:
     digest.update(json.dumps(stage.settings(project), sort_keys=True, default=str).encode())
     for path in stage.inputs(project):
         digest.update(path.name.encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
+        for block in file_blocks(path):
+            digest.update(block)
     return digest.hexdigest()
 
 

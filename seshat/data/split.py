@@ -27,7 +27,6 @@ from seshat.errors import SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 SPLITS_DIR = Path("data/splits")
-ORDER = ("test", "dev", "train")
 
 
 def _norm(text: str) -> str:

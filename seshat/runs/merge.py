@@ -8,7 +8,6 @@ looks for one.
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from seshat.runs.diagnose import diagnose, relevant_tail
 from seshat.runs.launch import Launch
 from seshat.runs.process import run_logged
 from seshat.runs.rundir import find_run
+from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
 
 MERGED = "merged"
@@ -97,7 +97,7 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
         "path": MERGED,
         "exit_code": done.returncode,
         "duration_s": round(done.seconds, 2),
-        "merged_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "merged_at": utc_now(),
         "files": sorted(p.name for p in target.iterdir()),
     }
     run.set_status(run.status()["state"], merged=record)

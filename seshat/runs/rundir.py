@@ -16,6 +16,7 @@ from typing import Any
 
 from seshat import __version__
 from seshat.errors import SeshatError
+from seshat.stamps import file_blocks, utc_now
 from seshat.yamlio import atomic_write_text, dump_yaml
 
 STATES = ("created", "running", "succeeded", "failed", "interrupted")
@@ -73,13 +74,9 @@ class RunDir:
         current = (
             self.status() if (self.path / "status.json").is_file() else {"run_id": self.run_id}
         )
-        current.update(fields, state=state, updated_at=_now())
+        current.update(fields, state=state, updated_at=utc_now())
         self.write_json("status.json", current)
         return current
-
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def new_run_id(root: Path, backend: str, profile: str) -> str:
@@ -125,10 +122,9 @@ def file_manifest(root: Path, paths: dict[str, Path | None]) -> dict[str, Any]:
             continue
         digest = hashlib.sha256()
         lines = 0
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-                lines += block.count(b"\n")
+        for block in file_blocks(path):
+            digest.update(block)
+            lines += block.count(b"\n")
         manifest[name] = {
             "path": str(rel),
             "sha256": digest.hexdigest(),

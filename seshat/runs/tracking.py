@@ -171,6 +171,7 @@ def sync_run(run: RunDir) -> str:
 
     from seshat.errors import SeshatError
     from seshat.runs.process import run_logged
+    from seshat.stamps import utc_now
 
     offline = sorted((run.path / "wandb").glob("offline-run-*"))
     if not offline:
@@ -195,11 +196,5 @@ def sync_run(run: RunDir) -> str:
             f"`wandb sync` failed for run {run.run_id} (exit code {done.returncode}):\n    {tail}",
             f"check the network and your W&B login; the full log is {run.logs / 'wandb-sync.log'}",
         )
-    run.set_status(run.status()["state"], synced_at=_now())
+    run.set_status(run.status()["state"], synced_at=utc_now())
     return f"Uploaded {len(offline)} offline W&B run(s) of {run.run_id}."
-
-
-def _now() -> str:
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -20,6 +20,7 @@ from seshat.runs.resume import last_checkpoint
 from seshat.runs.rundir import RunDir, environment_text, file_manifest, new_run_id, write_spec
 from seshat.runs.supervise import supervise
 from seshat.runs.tracking import Tracker, check_online
+from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
 
 
@@ -203,7 +204,7 @@ def execute(
 
     def on_start(pid: int) -> None:
         run.set_status(
-            "running", started_at=_now(), pid=pid, attempt=attempt, resumed_from=resume_from
+            "running", started_at=utc_now(), pid=pid, attempt=attempt, resumed_from=resume_from
         )
 
     outcome = supervise(
@@ -224,7 +225,7 @@ def execute(
     )
     status = run.set_status(
         state,
-        ended_at=_now(),
+        ended_at=utc_now(),
         exit_code=outcome.returncode,
         duration_s=round(
             float(before.get("duration_s", 0.0)) * bool(resume_from) + outcome.seconds, 2
@@ -269,9 +270,3 @@ def _tracking_config(run: RunDir, launch: Launch) -> dict[str, Any]:
         "backend": launch.backend,
         "argv": launch.argv,
     }
-
-
-def _now() -> str:
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

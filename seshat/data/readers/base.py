@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,11 +106,6 @@ def read_text(path: Path, ctx: ReaderContext) -> str:
             f"`options.encoding` of source {ctx.source_id!r} (e.g. latin-1, cp1252)",
         ) from None
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def numbered_lines(path: Path, ctx: ReaderContext) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` pairs of the file's decoded text."""
-    yield from enumerate(read_text(path, ctx).split("\n"), 1)
 
 
 def clean(value: str | None) -> str | None:
