@@ -98,3 +98,25 @@ def test_ingest_is_byte_identical_from_scratch(tmp_path: Path) -> None:
     run_cli("data", "ingest", "-C", str(folder))
     second = {p.name: p.read_bytes() for p in (folder / "data" / "records").glob("*.jsonl")}
     assert first == second
+
+
+def test_ingest_rereads_when_a_file_the_reader_depends_on_changes(tmp_path: Path) -> None:
+    folder = tmp_path / "proj"
+    scaffold(folder, name="Kaniwa", code="qks")
+    raw = folder / "data" / "raw"
+    (raw / "story.qks").write_text("nete\njawen\n", encoding="utf-8")
+    (raw / "story.es").write_text("día\nsu\n", encoding="utf-8")
+    config = folder / "seshat.yaml"
+    parallel = (
+        "sources:\n  - id: story\n    path: data/raw/story.qks\n    format: parallel\n"
+        "    options: {translation: data/raw/story.es}"
+    )
+    config.write_text(config.read_text().replace("sources: []", parallel))
+    assert run_cli("data", "ingest", "-C", str(folder)).returncode == 0
+    assert "unchanged" in run_cli("data", "ingest", "-C", str(folder)).stdout
+    (raw / "story.es").write_text("día\nsuyo\n", encoding="utf-8")  # only the translation changed
+    again = run_cli("data", "ingest", "-C", str(folder))
+    assert "written" in again.stdout
+    assert [r["translation"] for r in _records(folder, "story")] == ["día", "suyo"]
+    config.write_text(config.read_text().replace('name: "Kaniwa"', 'name: "Kaniwa del Sur"'))
+    assert "written" in run_cli("data", "ingest", "-C", str(folder)).stdout  # readers use names

@@ -18,7 +18,7 @@ from typing import Any
 from seshat import __version__
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
-from seshat.data.readers import ReaderContext, ReaderError, reader_for
+from seshat.data.readers import ReaderContext, ReaderError, dependencies, reader_for
 from seshat.stamps import file_blocks
 from seshat.yamlio import atomic_write_text, atomic_writer
 
@@ -74,20 +74,24 @@ def input_files(root: Path, source: Source) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
 
 
-def fingerprint(root: Path, source: Source, files: list[Path]) -> str:
-    """A hash of the source's settings and of its input files' bytes."""
+def fingerprint(root: Path, source: Source, files: list[Path], ctx: ReaderContext) -> str:
+    """A hash of everything a source's records depend on.
+
+    That is its settings, the project's language names and codes (readers use them), the bytes of
+    its files, and the bytes of the other files its reader depends on.
+    """
     digest = hashlib.sha256(source.model_dump_json().encode())
     digest.update(__version__.encode())
+    languages = (ctx.target_name, ctx.translation_name, ctx.target_codes, ctx.translation_codes)
+    digest.update(repr(languages).encode())
     for path in files:
         targets = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        translation = source.options.get("translation")
-        if source.format.value == "parallel" and translation:
-            targets.append(root / str(translation))
+        targets += dependencies(source.format.value, path, ctx)
         for target in targets:
             digest.update(
                 str(target.relative_to(root) if target.is_relative_to(root) else target).encode()
             )
-            if not target.is_file():  # the reader reports it; the next ingest tries again
+            if not target.is_file():  # missing: the reader reports it, or it is optional
                 digest.update(b"missing")
                 continue
             for block in file_blocks(target):
@@ -117,14 +121,14 @@ def ingest(
         except ReaderError as exc:
             result.errors.append(str(exc))
             continue
-        stamp = fingerprint(root, source, files)
+        ctx = context_for(project, source)
+        stamp = fingerprint(root, source, files, ctx)
         previous = manifest.get(source.id, {})
         if not force and previous.get("fingerprint") == stamp and (root / output).is_file():
             result.skipped = True
             result.segments, result.files = previous["segments"], previous["files"]
             result.kinds = previous.get("kinds", {})
             continue
-        ctx = context_for(project, source)
         kinds: Counter[str] = Counter()
         with atomic_writer(root / output) as handle:
             for path in files:

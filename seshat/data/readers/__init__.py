@@ -1,7 +1,9 @@
 """One reader per input format. Each turns a source file into :class:`Segment` records.
 
 A reader is a function ``read(path, ctx) -> Iterator[Segment]``; :data:`READERS` maps the
-``format`` of a source in ``seshat.yaml`` to the module that reads it.
+``format`` of a source in ``seshat.yaml`` to the module that reads it. A module whose output also
+depends on files other than the one it reads (a translation file, a sidecar ELAN file, a lexicon)
+names them in ``depends(path, ctx) -> list[Path]``, so ingest notices when they change.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def reader_for(fmt: str) -> Reader:
     """The reader function for a source format.
 
     Raises:
-        ReaderError: A format that has no reader (yet): OCR and audio have their own stages.
+        ReaderError: A format that has no reader.
     """
     module = READERS.get(fmt)
     if module is None:
@@ -46,3 +48,10 @@ def reader_for(fmt: str) -> Reader:
 
 
 __all__ = ["READERS", "Reader", "ReaderContext", "ReaderError", "reader_for"]
+
+
+def dependencies(fmt: str, path: Path, ctx: ReaderContext) -> list[Path]:
+    """Other files the reading of ``path`` depends on (empty for most formats)."""
+    module = importlib.import_module(READERS[fmt])
+    depends = getattr(module, "depends", None)
+    return list(depends(path, ctx)) if depends is not None else []

@@ -21,6 +21,18 @@ from seshat.data.readers.base import ReaderContext, ReaderError
 from seshat.data.transcribe import TranscriptionError, transcribe
 
 
+def _elan_path(path: Path, ctx: ReaderContext) -> Path:
+    return ctx.root / str(ctx.option("elan")) if ctx.option("elan") else path.with_suffix(".eaf")
+
+
+def depends(path: Path, ctx: ReaderContext) -> list[Path]:
+    """The ELAN file that wins over Whisper, and the model's config (its identity, cheaply)."""
+    found = [_elan_path(path, ctx)]
+    if ctx.option("model"):
+        found.append(ctx.root / str(ctx.option("model")) / "config.json")
+    return found
+
+
 def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     """Human annotations (if any), then Whisper's segments in the gaps, in time order.
 
@@ -33,7 +45,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             f"source {ctx.source_id!r} is audio but names no transcription model.",
             "set `options.model` to a faster-whisper model folder under models/",
         )
-    eaf = ctx.root / str(ctx.option("elan")) if ctx.option("elan") else path.with_suffix(".eaf")
+    eaf = _elan_path(path, ctx)
     human: list[Segment] = []
     if eaf.is_file():
         elan_ctx = dataclasses.replace(ctx, options=dict(ctx.option("elan_options") or {}))

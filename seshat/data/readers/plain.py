@@ -58,6 +58,21 @@ def read_parallel(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             )
 
 
+def depends(path: Path, ctx: ReaderContext) -> list[Path]:
+    """The translation file of a parallel source and its lexicon (a TSV or a source's records)."""
+    found = []
+    if ctx.option("translation"):
+        found.append(ctx.root / str(ctx.option("translation")))
+    lexicon = ctx.option("lexicon")
+    if lexicon:
+        from seshat.data.ingest import RECORDS
+
+        name = str(lexicon)
+        is_source = "/" not in name and "." not in name
+        found.append(ctx.root / RECORDS / f"{name}.jsonl" if is_source else ctx.root / name)
+    return found
+
+
 def _paragraphs(text: str) -> list[str]:
     return [p for p in (" ".join(block.split()) for block in text.split("\n\n")) if p]
 
