@@ -97,15 +97,18 @@ def stamp(project: LoadedProject, stage: Stage) -> str:
     return digest.hexdigest()
 
 
-def state(project: LoadedProject, stage: Stage) -> str:
-    """``fresh``, ``stale`` (inputs or settings changed) or ``missing`` (never ran)."""
+def state(project: LoadedProject, stage: Stage, current: str | None = None) -> str:
+    """``fresh``, ``stale`` (inputs or settings changed) or ``missing`` (never ran).
+
+    ``current`` is the stage's :func:`stamp` when the caller has it already.
+    """
     path = stage.output(project) / STAMP
     if not path.is_file():
         return "missing"
     if not stage.inputs(project):
         return "stale"
     saved = json.loads(path.read_text(encoding="utf-8"))
-    return "fresh" if saved.get("stamp") == stamp(project, stage) else "stale"
+    return "fresh" if saved.get("stamp") == (current or stamp(project, stage)) else "stale"
 
 
 def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str, str, Any]]:
@@ -127,14 +130,15 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
     ]
     rerun = force
     for stage in STAGES:
-        if not rerun and state(project, stage) == "fresh":
+        # A stage does not change its own inputs: one stamp serves the check and the record.
+        current = stamp(project, stage)
+        if not rerun and state(project, stage, current) == "fresh":
             done.append((stage.name, "fresh", None))
             continue
         rerun = True  # everything after a stage that ran runs too
         summary = stage.run(project)
         atomic_write_text(
-            stage.output(project) / STAMP,
-            json.dumps({"stamp": stamp(project, stage)}, indent=2) + "\n",
+            stage.output(project) / STAMP, json.dumps({"stamp": current}, indent=2) + "\n"
         )
         done.append((stage.name, "ran", summary))
     return done

@@ -167,6 +167,7 @@ def execute(
     before = run.status()
     attempt = int(before.get("attempt", 0)) + 1 if resume_from else 1
     first_step = int(resume_from.rsplit("-", 1)[-1]) if resume_from else 0
+    earlier_seconds = float(before.get("duration_s", 0.0)) if resume_from else 0.0  # all attempts
     progress = Progress(step=first_step, total=before.get("total_steps"))
     metrics_path = run.path / "metrics.jsonl"
     axolotl = AxolotlParser(logging_steps=launch.logging_steps, first_step=first_step)
@@ -227,9 +228,7 @@ def execute(
         state,
         ended_at=utc_now(),
         exit_code=outcome.returncode,
-        duration_s=round(
-            float(before.get("duration_s", 0.0)) * bool(resume_from) + outcome.seconds, 2
-        ),
+        duration_s=round(earlier_seconds + outcome.seconds, 2),
         last_checkpoint=last_checkpoint(run),
         steps_logged=progress.step,
     )
