@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from seshat.data.error_rates import wer
 from seshat.data.readers import ReaderContext, ReaderError, reader_for
-from seshat.data.transcribe import wer
 
 SENTENCES = [
     "El niño fue al río a pescar con su padre.",

@@ -12,7 +12,7 @@ import yaml
 from conftest import run_cli
 from test_data_readers import CORPORA
 
-from seshat.data.ocr import cer, edit_distance
+from seshat.data.error_rates import cer, edit_distance
 from seshat.scaffold import scaffold
 
 needs_tesseract = pytest.mark.skipif(

@@ -16,10 +16,10 @@ import csv
 import io
 import shutil
 import subprocess
-from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from seshat.data.error_rates import cer
 from seshat.errors import SeshatError
 
 
@@ -72,25 +72,6 @@ def tesseract_lines(image: Path, languages: str, tessdata: Path | None = None) -
         Line(" ".join(w for w, _ in words), sum(c for _, c in words) / len(words))
         for words in lines.values()
     ]
-
-
-def edit_distance(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
-    """Levenshtein distance between two sequences (characters of strings, words of lists)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
-def cer(hypothesis: str, reference: str) -> float:
-    """Character error rate of ``hypothesis`` against ``reference`` (whitespace collapsed)."""
-    hyp, ref = " ".join(hypothesis.split()), " ".join(reference.split())
-    return edit_distance(hyp, ref) / max(len(ref), 1)
 
 
 def ground_truth_for(image: Path) -> Path | None:

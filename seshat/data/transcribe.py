@@ -7,13 +7,10 @@ it). The model is a CTranslate2 Whisper folder (``model.bin``, ``config.json``, 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seshat.data.ocr import edit_distance
 from seshat.errors import SeshatError
 
 
@@ -90,14 +87,3 @@ def transcribe(
             f"{audio} could not be decoded as audio ({type(exc).__name__}: {exc}).",
             "check the file plays; convert it to WAV or FLAC (e.g. `ffmpeg -i in.x out.wav`)",
         ) from None
-
-
-def _words(text: str) -> list[str]:
-    text = unicodedata.normalize("NFC", text.casefold())
-    return re.findall(r"\w+", text)
-
-
-def wer(hypothesis: str, reference: str) -> float:
-    """Word error rate (case and punctuation ignored)."""
-    hyp, ref = _words(hypothesis), _words(reference)
-    return edit_distance(hyp, ref) / max(len(ref), 1)
