@@ -242,3 +242,14 @@ def test_pdf_text_layer_sentences_with_pages(tmp_path: Path) -> None:
     broken.write_bytes(path.read_bytes()[:200])
     with pytest.raises(ReaderError, match="not a readable PDF"):
         read("pdf", broken)
+
+
+def test_cldf_provenance_lines_survive_a_cell_with_a_line_break(tmp_path: Path) -> None:
+    (tmp_path / "languages.csv").write_text("ID,Name\nqks,Kaniwa\n", encoding="utf-8")
+    (tmp_path / "parameters.csv").write_text("ID,Name\nsun,sol\nday,día\n", encoding="utf-8")
+    (tmp_path / "forms.csv").write_text(
+        'ID,Language_ID,Parameter_ID,Form,Comment\nf1,qks,sun,jawen,"two\nlines"\nf2,qks,day,nete,\n',
+        encoding="utf-8",
+    )
+    segments = read("cldf", tmp_path, target_name="Kaniwa")
+    assert [(s.text, s.provenance.line) for s in segments] == [("jawen", 2), ("nete", 4)]

@@ -19,13 +19,20 @@ from seshat.data.readers.base import ReaderContext, ReaderError, clean, read_tex
 
 
 def _table(folder: Path, name: str, ctx: ReaderContext) -> list[dict[str, str]]:
+    """The rows of a CLDF table; each row also gets ``_line``, the file line it starts on."""
     path = folder / name
     if not path.is_file():
         raise ReaderError(
             f"{ctx.rel(folder)} has no {name}: not a CLDF wordlist folder.",
             f"point `path` of source {ctx.source_id!r} at the folder with forms.csv",
         )
-    return list(csv.DictReader(io.StringIO(read_text(path, ctx), newline="")))
+    reader = csv.DictReader(io.StringIO(read_text(path, ctx), newline=""))
+    rows = []
+    start = 2  # a cell may hold a line break: a row starts after the line the last one ended on
+    for row in reader:
+        rows.append({**row, "_line": str(start)})
+        start = reader.line_num + 1
+    return rows
 
 
 def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
@@ -62,7 +69,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     )
     meaning = {row["ID"]: clean(row.get(column)) for row in parameters}
     forms_path = folder / "forms.csv"
-    for number, row in enumerate(_table(folder, "forms.csv", ctx), 2):
+    for row in _table(folder, "forms.csv", ctx):
         if row.get("Language_ID") not in chosen:
             continue
         form = clean(row.get("Form") or row.get("Value"))
@@ -74,7 +81,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             "wordlist",
             form,
             translation=meaning.get(concept),
-            line=number,
+            line=int(row["_line"]),
             record=row.get("ID"),
             document=f"concept:{concept}",
             context={"language_id": row.get("Language_ID", ""), "concept": concept},
