@@ -1,0 +1,135 @@
+"""Scores through sacrebleu: BLEU, chrF and chrF++ with their signature strings, bootstrap
+confidence intervals, paired bootstrap against a baseline, and exact match for dictionary tasks.
+
+Every score is stored next to sacrebleu's signature string, so a number can always be reproduced
+(and compared with a number from a paper) with the ``sacrebleu`` command line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+# headline metric first: chrF++ is AmericasNLP's
+METRICS = ("chrf++", "chrf", "bleu")
+BOOTSTRAP_SAMPLES = 1000
+
+
+def _metric(name: str) -> Any:
+    from sacrebleu.metrics import BLEU, CHRF
+
+    if name == "bleu":
+        return BLEU()
+    if name == "chrf":
+        return CHRF()
+    if name == "chrf++":
+        return CHRF(word_order=2)
+    raise ValueError(f"unknown metric {name!r}")
+
+
+def corpus_scores(
+    hypotheses: Sequence[str], references: Sequence[str], bootstrap: int = 0
+) -> dict[str, dict[str, Any]]:
+    """BLEU, chrF and chrF++ of ``hypotheses`` against one reference each.
+
+    Args:
+        hypotheses: System outputs.
+        references: One reference per hypothesis.
+        bootstrap: When > 0, also a bootstrap mean and 95 % confidence interval from this many
+            resamples (sacrebleu's own resampling; its signature gains ``bs`` and ``seed``).
+
+    Returns:
+        ``{metric: {"score", "signature"[, "mean", "ci", "bootstrap_signature"]}}``.
+    """
+    if len(hypotheses) != len(references):
+        raise ValueError(f"{len(hypotheses)} hypotheses for {len(references)} references")
+    hyps, refs = list(hypotheses), [list(references)]
+    out: dict[str, dict[str, Any]] = {}
+    for name in METRICS:
+        metric = _metric(name)
+        score = metric.corpus_score(hyps, refs)
+        entry: dict[str, Any] = {
+            "score": float(score.score),
+            "signature": metric.get_signature().format(),
+        }
+        if bootstrap > 0 and len(hyps) > 1:
+            resampler = _metric(name)
+            sampled = resampler.corpus_score(hyps, refs, n_bootstrap=bootstrap)
+            entry |= {
+                "mean": float(sampled._mean),
+                "ci": float(sampled._ci),
+                "bootstrap_signature": resampler.get_signature().format(),
+            }
+        out[name] = entry
+    return out
+
+
+def sentence_chrf(hypothesis: str, reference: str) -> float:
+    """chrF++ of one sentence (for finding the worst cases; corpus scores are not averages)."""
+    return float(_metric("chrf++").sentence_score(hypothesis, [reference]).score)
+
+
+def _normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Share (0–100) of outputs equal to their reference, ignoring case and spacing (NFC)."""
+    if not references:
+        return 0.0
+    same = sum(_normalised(h) == _normalised(r) for h, r in zip(hypotheses, references, strict=True))
+    return 100.0 * same / len(references)
+
+
+def paired_bootstrap(
+    system: Sequence[str],
+    baseline: Sequence[str],
+    references: Sequence[str],
+    samples: int = BOOTSTRAP_SAMPLES,
+) -> dict[str, dict[str, Any]]:
+    """Paired bootstrap resampling (Koehn 2004, sacrebleu's implementation): is ``system`` better?
+
+    Returns:
+        Per metric: both scores, the system's mean and 95 % interval, the p-value of the
+        difference, and the signature of the test.
+    """
+    from sacrebleu.significance import PairedTest
+
+    metrics = {name: _metric(name) for name in METRICS}
+    test = PairedTest(
+        [("baseline", list(baseline)), ("system", list(system))],
+        metrics,
+        [list(references)],
+        test_type="bs",
+        n_samples=samples,
+    )
+    signatures, results = test()
+    out: dict[str, dict[str, Any]] = {}
+    for name, metric in zip(METRICS, metrics.values(), strict=True):
+        key = next(k for k in results if k != "System" and k == _display_name(metric, results))
+        base, ours = results[key]
+        out[name] = {
+            "baseline": float(base.score),
+            "system": float(ours.score),
+            "system_mean": float(ours.mean),
+            "system_ci": float(ours.ci),
+            "p_value": float(ours.p_value),
+            "signature": str(signatures[key]),
+        }
+    return out
+
+
+def _display_name(metric: Any, results: dict[str, Any]) -> str:
+    """The key under which PairedTest reports ``metric`` (sacrebleu names chrF++ ``chrF2++``)."""
+    wanted = type(metric).__name__.lower()
+    word_order = getattr(metric, "word_order", 0)
+    for key in results:
+        low = key.lower()
+        if key == "System":
+            continue
+        if wanted == "bleu" and low == "bleu":
+            return key
+        if wanted == "chrf" and low.startswith("chrf") and low.endswith("++") == (word_order > 0):
+            return key
+    raise KeyError(f"no result for {wanted}")
