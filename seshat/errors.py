@@ -59,3 +59,11 @@ class CheckError(SeshatError):
 
 class BackendEnvError(SeshatError):
     """A backend environment that is missing, broken, or failed to build."""
+
+
+class DataError(SeshatError):
+    """Data that evaluation or export needs is missing, empty or malformed."""
+
+
+class ModelError(SeshatError):
+    """A model, adapter or GGUF file that is missing, corrupt, or fails verification."""

@@ -1,9 +1,10 @@
-"""Managed backend environments: one venv per backend x device, built from pinned requirements.
+"""Managed environments: one venv per backend (or tool) x device, built from pinned requirements.
 
 Axolotl and LLaMA-Factory pin conflicting versions of transformers, peft and datasets, so each
 lives in its own venv under ``$SESHAT_HOME/envs/<backend>-<device>-<key>/``. The key is a hash of
 the requirement files (and the Python version), so an env is built once and reused until its pins
-change. An env counts as installed only once its marker file ``seshat-env.json`` exists: the marker
+change. Besides the two backends there is one tool env, ``llamacpp`` (llama-cpp-python, its
+server, Gradio and the GGUF converter: export, evaluation, serving and the demo). An env counts as installed only once its marker file ``seshat-env.json`` exists: the marker
 is written last, and a folder without it is a failed build that the next install replaces.
 """
 
@@ -33,6 +34,8 @@ DEVICES = ("cpu", "rocm", "cuda")
 MARKER = "seshat-env.json"
 REQUIREMENTS_DIR = PACKAGE_DIR / "backends" / "requirements"
 PROBE = PACKAGE_DIR / "backends" / "probes" / "schema_probe.py"
+# envs that are not training backends -> what they are for
+TOOLS = {"llamacpp": "llama.cpp runtime: GGUF export, evaluation, serving, demo"}
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,19 @@ def install_mode(path: Path) -> str:
     return "lock" if first and first[0].strip() == "# seshat-install: lock" else "resolve"
 
 
-def env_key(requirements: Path) -> str:
-    """Hash of the requirement files, the install recipe version and the Python version."""
+def env_key(requirements: Path, extra: str = "") -> str:
+    """Hash of the requirement files, the install recipe version and the Python version.
+
+    Args:
+        requirements: The requirement file.
+        extra: More that the build depends on (the CPU, for a natively compiled wheel).
+    """
     digest = hashlib.sha256()
     digest.update(
         f"recipe-1 py{sys.version_info.major}.{sys.version_info.minor} {platform.machine()}\n".encode()
     )
+    if extra:
+        digest.update(extra.encode() + b"\n")
     for file in _referenced(requirements):
         digest.update(file.name.encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:12]
@@ -96,18 +106,25 @@ def planned_env(backend: str, device: str, requirements: Path | None = None) -> 
     """The env that the current requirement files call for (installed or not)."""
     if device not in DEVICES:
         raise BackendEnvError(f"Unknown device {device!r}; known: {', '.join(DEVICES)}.")
-    get_backend(backend)  # validates the name
+    if backend not in TOOLS:
+        get_backend(backend)  # validates the name
     req = Path(requirements) if requirements else requirements_file(backend, device)
     if not req.is_file():
         raise BackendEnvError(
             f"No requirement file {req}.", "pass an existing file with --requirements"
         )
-    key = env_key(req)
+    key = env_key(req, _cpu_identity() if backend in TOOLS and device == "cpu" else "")
     path = seshat_home() / "envs" / f"{backend}-{device}-{key}"
     info: dict[str, Any] = {}
     if (path / MARKER).is_file():
         info = json.loads((path / MARKER).read_text(encoding="utf-8"))
     return BackendEnv(backend=backend, device=device, path=path, key=key, info=info)
+
+
+def _cpu_identity() -> str:
+    from seshat.export.runtime import cpu_identity
+
+    return cpu_identity()
 
 
 def installed_envs() -> list[BackendEnv]:
@@ -196,9 +213,12 @@ def install(
     req = Path(requirements) if requirements else requirements_file(backend, device)
     started = time.time()
 
-    def step(name: str, argv: list[str | Path]) -> None:
+    def step(name: str, argv: list[str | Path], extra_env: dict[str, str] | None = None) -> None:
         done = run_logged(
-            argv, log_path, on_line=on_line, env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+            argv,
+            log_path,
+            on_line=on_line,
+            env={"PIP_DISABLE_PIP_VERSION_CHECK": "1"} | (extra_env or {}),
         )
         if not done.ok:
             tail = "\n    ".join(done.tail[-12:])
@@ -209,21 +229,30 @@ def install(
             )
 
     step("create venv", [sys.executable, "-m", "venv", env.path])
-    pip = [env.python, "-m", "pip", "install", "--progress-bar", "off"]
+    pip: list[str | Path] = [env.python, "-m", "pip", "install", "--progress-bar", "off"]
+    if backend in TOOLS:
+        from seshat.export import runtime
+
+        pip += runtime.prepare(env.path, env.python, req, step)
     if install_mode(req) == "lock":
         step("install pinned packages", [*pip, "--no-deps", "-r", req])
     else:
         step("resolve and install packages", [*pip, "-r", req])
-    get_backend(backend).after_install(env.path)
-    step(
-        "snapshot the config schema",
-        [env.python, PROBE, "snapshot", backend, env.path / "schema.json"],
-    )
+    if backend not in TOOLS:
+        get_backend(backend).after_install(env.path)
+        step(
+            "snapshot the config schema",
+            [env.python, PROBE, "snapshot", backend, env.path / "schema.json"],
+        )
     freeze = subprocess.run(
         [env.python, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=False
     )
     atomic_write_text(env.path / "freeze.txt", freeze.stdout)
-    snapshot = json.loads((env.path / "schema.json").read_text(encoding="utf-8"))
+    snapshot = (
+        json.loads((env.path / "schema.json").read_text(encoding="utf-8"))
+        if backend not in TOOLS
+        else {"versions": _pinned_versions(freeze.stdout, ("llama_cpp_python", "gradio"))}
+    )
     info = {
         "backend": backend,
         "device": device,
@@ -237,3 +266,13 @@ def install(
     }
     atomic_write_text(env.path / MARKER, json.dumps(info, indent=2, sort_keys=True) + "\n")
     return planned_env(backend, device, requirements), True
+
+
+def _pinned_versions(freeze: str, names: tuple[str, ...]) -> dict[str, str]:
+    """``{name: version}`` of ``names`` in ``pip freeze`` output (``-`` and ``_`` alike)."""
+    found = {}
+    for line in freeze.splitlines():
+        name, _, version = line.partition("==")
+        if name.replace("-", "_").lower() in names:
+            found[name] = version
+    return found

@@ -9,11 +9,15 @@ import click
 
 @click.group()
 def backend() -> None:
-    """Install and list the backends' managed venvs (one per backend x device)."""
+    """Install and list the managed venvs (one per backend or tool x device).
+
+    NAME is a training backend (axolotl, llamafactory) or llamacpp: the llama.cpp runtime that
+    GGUF export, evaluation, serving and the demo use.
+    """
 
 
 @backend.command("install")
-@click.argument("name", type=click.Choice(["axolotl", "llamafactory"]))
+@click.argument("name", type=click.Choice(["axolotl", "llamafactory", "llamacpp"]))
 @click.option(
     "--device",
     type=click.Choice(["cpu", "rocm", "cuda"]),
@@ -28,7 +32,7 @@ def backend() -> None:
 )
 @click.option("--force", is_flag=True, help="Rebuild even if a matching env exists.")
 def install(name: str, device: str, requirements: Path | None, force: bool) -> None:
-    """Build the venv for backend NAME from pinned requirements (cached by their hash)."""
+    """Build the venv NAME from pinned requirements (cached by their hash)."""
     from rich.console import Console
 
     from seshat.backends.envs import install as build

@@ -27,6 +27,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("seshat.cli.train", "train", "Train through the backend into a new run directory."),
     "runs": ("seshat.cli.runs", "runs", "List, show, compare and sync runs."),
     "merge": ("seshat.cli.merge", "merge", "Merge a run's adapter into its base model."),
+    "eval": ("seshat.cli.evaluate", "eval_", "Score a run on the test split, beside controls."),
+    "report": ("seshat.cli.evaluate", "report", "Write an HTML report of one or more runs."),
+    "export": ("seshat.cli.export", "export", "Merge, convert, quantize and verify a GGUF."),
+    "serve": ("seshat.cli.serve", "serve", "Serve a run's GGUF (OpenAI-compatible API)."),
+    "translate": ("seshat.cli.serve", "translate", "Translate text with a run's model."),
+    "demo": ("seshat.cli.serve", "demo", "The Gradio demo of a run's model."),
     "quickstart": (
         "seshat.cli.quickstart",
         "quickstart",

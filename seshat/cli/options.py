@@ -49,3 +49,49 @@ def load(project_dir: Path, overrides: tuple[str, ...]) -> LoadedProject:
 
     items, folder = split_project_override(overrides, project_dir)
     return load_project(folder, items)
+
+
+def boolean(text: str) -> bool:
+    """``true/false/yes/no/1/0`` as a bool."""
+    from seshat.errors import ConfigError
+
+    value = text.strip().lower()
+    if value in {"true", "yes", "1", "on"}:
+        return True
+    if value in {"false", "no", "0", "off"}:
+        return False
+    raise ConfigError(f"{text!r} is not true or false.", "write true or false")
+
+
+def run_settings(
+    args: tuple[str, ...], known: dict[str, Callable[[str], Any]], project_dir: Path
+) -> tuple[list[str], dict[str, Any], Path]:
+    """Split ``RUN... key=value...`` into run names, typed settings and the project folder.
+
+    Args:
+        args: The command's arguments.
+        known: Accepted keys and the function that parses each value.
+        project_dir: ``-C DIR`` (a ``project=DIR`` item wins).
+
+    Raises:
+        ConfigError: An unknown key, or a value its parser rejects.
+    """
+    from seshat.errors import ConfigError
+
+    items, project_dir = split_project_override(args, project_dir)
+    names, settings = [], {}
+    for item in items:
+        if "=" not in item:
+            names.append(item)
+            continue
+        key, _, raw = item.partition("=")
+        if key not in known:
+            raise ConfigError(
+                f"Unknown setting {key!r} in {item!r}.",
+                f"accepted here: {', '.join(f'{k}=' for k in sorted(known))}",
+            )
+        try:
+            settings[key] = known[key](raw)
+        except ValueError:
+            raise ConfigError(f"Bad value in {item!r}.", f"give {key} a valid value") from None
+    return names, settings, project_dir

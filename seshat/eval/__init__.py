@@ -1,0 +1,1 @@
+"""Evaluation: generation, sacrebleu scores with controls, and reports."""

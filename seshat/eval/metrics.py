@@ -78,7 +78,9 @@ def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     """Share (0–100) of outputs equal to their reference, ignoring case and spacing (NFC)."""
     if not references:
         return 0.0
-    same = sum(_normalised(h) == _normalised(r) for h, r in zip(hypotheses, references, strict=True))
+    same = sum(
+        _normalised(h) == _normalised(r) for h, r in zip(hypotheses, references, strict=True)
+    )
     return 100.0 * same / len(references)
 
 

@@ -59,6 +59,35 @@ def wandb_environment(project_root: Path) -> dict[str, str]:
     }
 
 
+def open_wandb_run(
+    run: RunDir, settings: dict[str, Any], config: dict[str, Any] | None = None
+) -> Any:
+    """Start (or resume) the W&B run of ``run``: its id is the Seshat run id.
+
+    Git, code, console and system metadata capture are off: W&B gets what Seshat hands it.
+    """
+    import wandb
+
+    return wandb.init(
+        dir=str(run.path),
+        project=settings.get("project", "seshat"),
+        entity=settings.get("entity"),
+        id=run.run_id,
+        name=run.run_id,
+        mode=settings.get("mode", "offline"),
+        resume="allow",
+        config=config,
+        settings=wandb.Settings(
+            console="off",
+            disable_git=True,
+            save_code=False,
+            x_disable_meta=True,
+            x_disable_stats=True,
+            silent=True,
+        ),
+    )
+
+
 class Tracker:
     """A W&B run fed from a background thread.
 
@@ -119,27 +148,7 @@ class Tracker:
                     return
 
     def _stream(self) -> None:
-        import wandb
-
-        settings = wandb.Settings(
-            console="off",
-            disable_git=True,
-            save_code=False,
-            x_disable_meta=True,
-            x_disable_stats=True,
-            silent=True,
-        )
-        wb = wandb.init(
-            dir=str(self.run.path),
-            project=self.settings.get("project", "seshat"),
-            entity=self.settings.get("entity"),
-            id=self.run.run_id,
-            name=self.run.run_id,
-            mode=self.settings.get("mode", "offline"),
-            resume="allow",
-            config=self.config,
-            settings=settings,
-        )
+        wb = open_wandb_run(self.run, self.settings, self.config)
         exit_code = 1
         try:
             while True:
@@ -159,6 +168,39 @@ class Tracker:
                 wb.log(row, step=int(item.get("step", 0)))
         finally:
             wb.finish(exit_code=exit_code)
+
+
+def log_summary(run: RunDir, values: dict[str, Any]) -> str | None:
+    """Add ``values`` to the summary of the run's W&B record (same id: the same W&B run).
+
+    Only numbers and flags go here (scores, never samples). Returns an error text if W&B failed;
+    a W&B failure never fails the caller.
+    """
+    launch = run.read_json("launch.json") if (run.path / "launch.json").is_file() else {}
+    settings = launch.get("tracking") or {}
+    if settings.get("mode", "offline") == "disabled":
+        return None
+    import contextlib
+
+    saved = {k: os.environ.get(k) for k in wandb_environment(run.root)}
+    try:
+        os.environ.update(wandb_environment(run.root))
+        wb = open_wandb_run(run, settings)
+        wb.summary.update(values)
+        wb.finish()
+        return None
+    except Exception:
+        run.logs.mkdir(parents=True, exist_ok=True)
+        with open(run.logs / "wandb.log", "a", encoding="utf-8") as handle:
+            handle.write(traceback.format_exc())
+        return f"W&B failed; see {run.logs / 'wandb.log'}"
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                with contextlib.suppress(KeyError):
+                    os.environ[key] = value
 
 
 def sync_run(run: RunDir) -> str:

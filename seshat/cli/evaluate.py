@@ -1,0 +1,94 @@
+"""``seshat eval`` and ``seshat report``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seshat.cli.options import boolean, project_option, run_settings
+
+EVAL_SETTINGS = {
+    "engine": str,
+    "quant": str,
+    "baseline": str,
+    "limit": int,
+    "split": str,
+    "max_tokens": int,
+    "bootstrap": int,
+}
+
+
+@click.command("eval")
+@project_option
+@click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
+def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
+    """Generate on the test split and score (BLEU, chrF, chrF++) beside trivial controls.
+
+    \b
+    engine=auto|llamacpp|transformers  auto: the run's GGUF when exported, else transformers
+    quant=Q4_K_M      which exported GGUF llama.cpp uses
+    baseline=base|RUN paired bootstrap against the untuned base model or another run
+    limit=N           at most N examples (every task kept); split=dev to use the dev split
+    """  # noqa: D301 (click's \b keeps the lines as they are)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.table import Table
+
+    from seshat.eval.evaluate import evaluate_run
+
+    names, settings, project_dir = run_settings(args, EVAL_SETTINGS, project_dir)
+    console = Console(stderr=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        bars: dict[str, int] = {}
+
+        def on_progress(what: str, done: int, total: int) -> None:
+            if what not in bars:
+                bars[what] = progress.add_task(f"Generating with {what}", total=total)
+            progress.update(bars[what], completed=done)
+
+        record = evaluate_run(
+            project_dir.resolve(), names[0] if names else "latest", on_progress=on_progress, **settings
+        )
+    table = Table(title=f"{record['run']}: {record['examples']} {record['split']} examples")
+    for column in ("task", "n", "chrF++", "chrF", "BLEU", "copy src", "random tgt", "beats"):
+        table.add_column(column)
+    for task, e in record["tasks"].items():
+        s, c = e["scores"], e["controls"]
+        table.add_row(
+            task,
+            str(e["examples"]),
+            f"{s['chrf++']['score']:.2f}",
+            f"{s['chrf']['score']:.2f}",
+            f"{s['bleu']['score']:.2f}",
+            f"{c['copy_source']['chrf++']['score']:.2f}",
+            f"{c['random_target']['chrf++']['score']:.2f}",
+            "yes" if e["beats_controls"] else "[red]NO[/red]",
+        )
+    Console().print(table)
+    for line in record["verdicts"]:
+        click.echo(line)
+    click.echo(f"chrF++ signature: {next(iter(record['tasks'].values()))['scores']['chrf++']['signature']}")
+    click.echo(f"Written: runs/{record['run']}/eval/{record['engine']}/scores.json")
+
+
+@click.command()
+@project_option
+@click.argument("args", nargs=-1, metavar="RUN... [KEY=VALUE]...")
+def report(project_dir: Path, args: tuple[str, ...]) -> None:
+    """Write a self-contained HTML report of one or more runs (share=true: public samples only)."""
+    from seshat.eval.report import write_report
+
+    names, settings, project_dir = run_settings(
+        args, {"share": boolean, "out": Path}, project_dir
+    )
+    path = write_report(
+        project_dir.resolve(), names or ["latest"], settings.get("out"), settings.get("share", False)
+    )
+    click.echo(f"Report: {path}")

@@ -1,0 +1,102 @@
+"""``seshat serve``, ``seshat translate`` and ``seshat demo``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from seshat.cli.options import boolean, load, project_option, run_settings
+
+SERVE_SETTINGS = {"quant": str, "host": str, "port": int, "public": boolean}
+
+
+@click.command()
+@project_option
+@click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
+def serve(project_dir: Path, args: tuple[str, ...]) -> None:
+    """Serve RUN's GGUF with llama.cpp's OpenAI-compatible API (127.0.0.1; port=, quant=)."""
+    from seshat.backends.envs import require_env
+    from seshat.eval.evaluate import RUNTIME
+    from seshat.runs.rundir import find_run
+    from seshat.serve.server import refuse_public_host, running_server
+    from seshat.ui.demo import pick_gguf
+
+    names, settings, project_dir = run_settings(args, SERVE_SETTINGS, project_dir)
+    host = settings.get("host", "127.0.0.1")
+    refuse_public_host(host, settings.get("public", False))
+    run = find_run(project_dir.resolve(), names[0] if names else "latest")
+    gguf = pick_gguf(run, settings.get("quant"))
+    runtime = require_env(RUNTIME, "cpu")
+    with running_server(
+        runtime, gguf, run.logs / "serve.log", host=host, port=settings.get("port", 8080)
+    ) as server:
+        click.echo(f"Serving {gguf.name} of {run.run_id} at {server.url} (Ctrl-C stops it).")
+        try:
+            while server.process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            click.echo("Stopping the server.")
+
+
+@click.command()
+@project_option
+@click.argument("args", nargs=-1, metavar="[RUN] TEXT [KEY=VALUE]...")
+@click.option("--to", "to", required=True, help="Language to translate into (code or name).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Translate every line of this file (UTF-8) instead of TEXT.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write lines here.")
+def translate(
+    project_dir: Path, args: tuple[str, ...], to: str, file: Path | None, out: Path | None
+) -> None:
+    """Translate TEXT (or --file) with RUN's model, worded as in training."""
+    from seshat.serve.translate import translate as run_translate
+    from seshat.yamlio import atomic_write_text
+
+    words, settings, project_dir = run_settings(args, {"quant": str, "run": str}, project_dir)
+    name = settings.get("run", "latest")
+    if file is None and len(words) >= 2:
+        name, words = words[0], words[1:]
+    texts = (
+        file.read_text(encoding="utf-8").splitlines() if file is not None else [" ".join(words)]
+    )
+    project = load(project_dir, ())
+    answers = run_translate(project, name, texts, to, quant=settings.get("quant"))
+    if out is not None:
+        atomic_write_text(out, "".join(a.replace("\n", " ") + "\n" for a in answers))
+        click.echo(f"Wrote {len(answers)} translations to {out}.")
+    else:
+        for answer in answers:
+            click.echo(answer)
+
+
+@click.command()
+@project_option
+@click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
+def demo(project_dir: Path, args: tuple[str, ...]) -> None:
+    """The Gradio demo: translation, dictionary and grammar tabs (127.0.0.1; port=, quant=)."""
+    from seshat.serve.server import refuse_public_host
+    from seshat.ui.demo import running_demo
+
+    names, settings, project_dir = run_settings(args, SERVE_SETTINGS, project_dir)
+    host = settings.get("host", "127.0.0.1")
+    refuse_public_host(host, settings.get("public", False))
+    project = load(project_dir, ())
+    with running_demo(
+        project,
+        names[0] if names else "latest",
+        quant=settings.get("quant"),
+        host=host,
+        port=settings.get("port", 7860),
+    ) as url:
+        click.echo(f"Demo at {url} (Ctrl-C stops it).")
+        try:
+            while True:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            click.echo("Stopping the demo.")

@@ -1,0 +1,304 @@
+"""``seshat eval RUN``: generate on the test split and score, with controls and an optional baseline.
+
+Results go into ``runs/<id>/eval/<engine tag>/``: ``predictions.jsonl`` (appended as answers are
+made; a rerun only generates what is missing), ``scores.json`` (every score with its sacrebleu
+signature, controls, verdicts, samples) and a short ``summary.md``. The scores, never the samples,
+also go into the run's W&B record.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seshat.backends.envs import require_env
+from seshat.config.models import ModelSpec
+from seshat.errors import DataError, ModelError
+from seshat.eval.examples import load_examples, references_by_task
+from seshat.eval.generate import Engine, generate, hf_engine, llamacpp_engine, read_predictions
+from seshat.eval.scoring import sample_rows, score_table, verdicts
+from seshat.runs.launch import Launch
+from seshat.runs.rundir import RunDir, file_manifest, find_run
+from seshat.stamps import utc_now
+from seshat.yamlio import atomic_write_text
+
+EVAL_DIR = "eval"
+RUNTIME = "llamacpp"
+ENGINES = ("auto", "llamacpp", "transformers")
+
+
+def base_model(run: RunDir) -> str:
+    """The run's base model: a local folder (resolved) or a hub id."""
+    spec = yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8"))
+    model = ModelSpec(**spec["model"])
+    local = model.local_path(run.root)
+    return str(local) if local is not None else model.base
+
+
+def exported_ggufs(run: RunDir) -> dict[str, Path]:
+    """The run's exported GGUF files by quantization (``F32``, ``Q8_0``, ``Q4_K_M``...)."""
+    record = run.status().get("export") or {}
+    found = {}
+    for quant, name in (record.get("files") or {}).items():
+        path = run.path / "export" / name
+        if path.is_file():
+            found[quant] = path
+    return found
+
+
+def choose_engine(
+    run: RunDir, engine: str, quant: str | None, max_tokens: int, *, base: bool = False
+) -> Engine:
+    """The generation engine for ``run`` (``auto``: its GGUF when exported, else transformers).
+
+    Raises:
+        ModelError: The run has no adapter, no GGUF of the asked quantization, or no env.
+    """
+    if engine not in ENGINES:
+        raise ModelError(f"Unknown engine {engine!r}.", f"use one of {', '.join(ENGINES)}")
+    launch = Launch.load(run)
+    if base:
+        env = require_env(launch.backend, launch.flavour)
+        model = base_model(run)
+        return hf_engine(env.python, Path(model), None, "base-hf", max_tokens)
+    adapter = run.output / "adapter_config.json"
+    full = not adapter.is_file() and (run.output / "config.json").is_file()
+    if not adapter.is_file() and not full:
+        state = run.status().get("state")
+        raise ModelError(
+            f"Run {run.run_id} ({state}) has no trained adapter or model in {run.output}: "
+            "there is nothing to evaluate.",
+            f"finish it with `seshat train resume={run.run_id}`, or evaluate a succeeded run "
+            "(`seshat runs list`)",
+        )
+    ggufs = exported_ggufs(run)
+    if engine == "llamacpp" or (engine == "auto" and ggufs):
+        if not ggufs:
+            raise ModelError(
+                f"Run {run.run_id} has no exported GGUF to evaluate with llama.cpp.",
+                f"run `seshat export {run.run_id}` first, or use engine=transformers",
+            )
+        wanted = quant or next(q for q in ("Q4_K_M", "Q8_0", "F32", *ggufs) if q in ggufs)
+        if wanted not in ggufs:
+            raise ModelError(
+                f"Run {run.run_id} has no {wanted} GGUF (exported: {', '.join(sorted(ggufs))}).",
+                f"run `seshat export {run.run_id} quant={wanted}`, or pick an exported one",
+            )
+        env = require_env(RUNTIME, "cpu")
+        return llamacpp_engine(env.python, ggufs[wanted], f"gguf-{wanted}", max_tokens)
+    env = require_env(launch.backend, launch.flavour)
+    if full:
+        return hf_engine(env.python, run.output, None, "hf", max_tokens)
+    return hf_engine(env.python, Path(base_model(run)), run.output, "hf", max_tokens)
+
+
+def _split_file(run: RunDir, split: str) -> tuple[Path, dict[str, Any]]:
+    """The run's formatted split and its recorded hash; refuses if the file changed since."""
+    data = run.read_json("data.json")
+    recorded = data.get(split)
+    if not recorded or recorded.get("missing"):
+        raise DataError(
+            f"Run {run.run_id} was trained without a {split} split: there is nothing to evaluate.",
+            f"set `splits.{split}` above 0 in seshat.yaml, `seshat data run`, and train again",
+        )
+    path = run.root / recorded["path"]
+    now = file_manifest(run.root, {split: Path(recorded["path"])})[split]
+    if now.get("missing"):
+        raise DataError(
+            f"The {split} split {path} that run {run.run_id} recorded is gone.",
+            "run `seshat data run` to write it again (same inputs give the same file)",
+        )
+    if now["sha256"] != recorded["sha256"]:
+        raise DataError(
+            f"The {split} split {path} changed since run {run.run_id} trained (its hash differs "
+            "from data.json): scores would not be about the data the run held out.",
+            "restore the data the run used, or train a new run on the new data",
+        )
+    return path, recorded
+
+
+def evaluate_run(
+    root: Path,
+    name: str,
+    *,
+    engine: str = "auto",
+    quant: str | None = None,
+    baseline: str | None = None,
+    limit: int | None = None,
+    split: str = "test",
+    max_tokens: int = 128,
+    bootstrap: int = 1000,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate run ``name`` and write ``runs/<id>/eval/<engine>/``.
+
+    Args:
+        root: Project folder.
+        name: Run id, prefix or ``latest``.
+        engine: ``auto``, ``llamacpp`` or ``transformers``.
+        quant: Which exported GGUF to use with llama.cpp (default: Q4_K_M when present).
+        baseline: ``base`` (the untuned base model) or another run's id: paired bootstrap.
+        limit: Evaluate at most this many examples (every task kept).
+        split: ``test`` (default) or ``dev``.
+        max_tokens: Longest answer.
+        bootstrap: Resamples for confidence intervals and the paired test.
+        on_progress: ``(what, done, total)`` after every answer.
+
+    Returns:
+        The scores record (also written to ``scores.json``).
+    """
+    run = find_run(root, name)
+    chosen = choose_engine(run, engine, quant, max_tokens)
+    chat_path, recorded = _split_file(run, split)
+    examples = load_examples(root, chat_path, split, limit)
+    training = references_by_task(root / run.read_json("data.json")["train"]["path"])
+    folder = run.path / EVAL_DIR / (chosen.tag if split == "test" else f"{chosen.tag}-{split}")
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    outputs = _answers(chosen, examples, folder, run, on_progress)
+    seconds = time.monotonic() - started
+    base_outputs, base_about = None, None
+    if baseline:
+        base_outputs, base_about = _baseline(run, baseline, chosen, examples, split, on_progress)
+    table = score_table(
+        examples,
+        [outputs[e.key] for e in examples],
+        training,
+        bootstrap=bootstrap,
+        baseline=base_outputs,
+    )
+    record = {
+        "run": run.run_id,
+        "split": split,
+        "split_file": recorded,
+        "engine": chosen.tag,
+        "engine_description": chosen.description,
+        "examples": len(examples),
+        "limit": limit,
+        "generation_seconds": round(seconds, 2),
+        "baseline": base_about,
+        "evaluated_at": utc_now(),
+        **table,
+        "verdicts": verdicts(table),
+        "samples": sample_rows(examples, [outputs[e.key] for e in examples]),
+    }
+    atomic_write_text(
+        folder / "scores.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    )
+    atomic_write_text(folder / "summary.md", summary_markdown(record))
+    run.set_status(
+        run.status()["state"],
+        eval={"latest": str(folder.relative_to(run.path)), "headline": headline(record)},
+    )
+    _track(run, record)
+    return record
+
+
+def _answers(
+    engine: Engine,
+    examples: list[Any],
+    folder: Path,
+    run: RunDir,
+    on_progress: Callable[[str, int, int], None] | None,
+) -> dict[str, str]:
+    predictions = folder / "predictions.jsonl"
+    have = len(set(read_predictions(predictions)) & {e.key for e in examples})
+    count = [have]
+
+    def tick() -> None:
+        count[0] += 1
+        if on_progress:
+            on_progress(engine.description, count[0], len(examples))
+
+    if on_progress:
+        on_progress(engine.description, have, len(examples))
+    return generate(engine, examples, predictions, run.logs / f"eval-{engine.tag}.log", tick)
+
+
+def _baseline(
+    run: RunDir,
+    baseline: str,
+    engine: Engine,
+    examples: list[Any],
+    split: str,
+    on_progress: Callable[[str, int, int], None] | None,
+) -> tuple[list[str], dict[str, Any]]:
+    """The baseline's answers: the untuned base model, or another run's predictions."""
+    if baseline == "base":
+        base_engine = choose_engine(run, "transformers", None, 128, base=True)
+        folder = run.path / EVAL_DIR / (base_engine.tag if split == "test" else f"base-hf-{split}")
+        folder.mkdir(parents=True, exist_ok=True)
+        answers = _answers(base_engine, examples, folder, run, on_progress)
+        return [answers[e.key] for e in examples], {"kind": "base", "model": base_model(run)}
+    other = find_run(run.root, baseline)
+    if other.read_json("data.json").get(split, {}).get("sha256") != run.read_json("data.json")[
+        split
+    ].get("sha256"):
+        raise DataError(
+            f"Baseline run {other.run_id} was evaluated on a different {split} split than "
+            f"{run.run_id}: a paired comparison needs the same examples.",
+            "compare runs trained on the same data, or use baseline=base",
+        )
+    folder = other.path / EVAL_DIR / (engine.tag if split == "test" else f"{engine.tag}-{split}")
+    answers = read_predictions(folder / "predictions.jsonl")
+    missing = [e.key for e in examples if e.key not in answers]
+    if missing:
+        raise DataError(
+            f"Baseline run {other.run_id} has no {engine.tag} answers for {len(missing)} of the "
+            f"{len(examples)} examples ({folder}).",
+            f"run `seshat eval {other.run_id}` with the same engine and limit first",
+        )
+    return [answers[e.key] for e in examples], {"kind": "run", "run": other.run_id}
+
+
+def headline(record: dict[str, Any]) -> dict[str, Any]:
+    """The headline chrF++ per task (what ``runs list`` and the model card show)."""
+    return {
+        task: round(entry["scores"][record["headline"]]["score"], 2)
+        for task, entry in record["tasks"].items()
+    }
+
+
+def summary_markdown(record: dict[str, Any]) -> str:
+    """A short Markdown summary: scores, controls and verdicts per task, with signatures."""
+    lines = [
+        f"# Evaluation of {record['run']} ({record['split']}, {record['examples']} examples)",
+        "",
+        f"Engine: {record['engine_description']}.",
+        "",
+        "| task | n | chrF++ | chrF | BLEU | copy source (chrF++) | random target (chrF++) |"
+        + (" baseline chrF++ (p) |" if record.get("baseline") else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if record.get("baseline") else ""),
+    ]
+    for task, entry in record["tasks"].items():
+        s, c = entry["scores"], entry["controls"]
+        row = (
+            f"| {task} | {entry['examples']} | {s['chrf++']['score']:.2f} | "
+            f"{s['chrf']['score']:.2f} | {s['bleu']['score']:.2f} | "
+            f"{c['copy_source']['chrf++']['score']:.2f} | {c['random_target']['chrf++']['score']:.2f} |"
+        )
+        if "baseline" in entry:
+            paired = entry["baseline"]["paired_bootstrap"]["chrf++"]
+            row += f" {paired['baseline']:.2f} (p={paired['p_value']:.3f}) |"
+        lines.append(row)
+    lines += ["", *[f"- {v}" for v in record["verdicts"]], "", "Signatures:"]
+    first = next(iter(record["tasks"].values()))["scores"]
+    lines += [f"- {metric}: `{first[metric]['signature']}`" for metric in first]
+    return "\n".join(lines) + "\n"
+
+
+def _track(run: RunDir, record: dict[str, Any]) -> None:
+    """Put the scores (never the samples) into the run's W&B record, if tracking is on."""
+    from seshat.runs.tracking import log_summary
+
+    flat = {}
+    for task, entry in record["tasks"].items():
+        for metric, value in entry["scores"].items():
+            flat[f"eval/{record['engine']}/{task}/{metric}"] = value["score"]
+        flat[f"eval/{record['engine']}/{task}/beats_controls"] = entry["beats_controls"]
+    log_summary(run, flat)

@@ -1,0 +1,150 @@
+"""Generation engines for evaluation: the run's GGUF through llama.cpp, or transformers in the
+run's backend env. Both run as subprocesses in their own envs and append one answer per line, so
+an interrupted evaluation keeps what it generated and the next one only does the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seshat.errors import ModelError
+from seshat.eval.examples import Example
+from seshat.paths import PACKAGE_DIR
+from seshat.runs.diagnose import diagnose, relevant_tail
+from seshat.runs.process import run_logged
+from seshat.yamlio import atomic_write_text
+
+SCRIPTS = PACKAGE_DIR / "eval" / "scripts"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How to generate answers.
+
+    Attributes:
+        tag: Short name of the engine and model (``gguf-Q4_K_M``, ``hf``, ``base-hf``): the
+            predictions of different engines are kept apart.
+        argv: The command up to the input and output files.
+        env: Extra environment variables.
+        extra: Arguments after the files.
+        description: One line for the report.
+    """
+
+    tag: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    extra: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+def llamacpp_engine(python: Path, gguf: Path, tag: str, max_tokens: int) -> Engine:
+    """Generation with a GGUF file in the llama.cpp runtime env."""
+    return Engine(
+        tag=tag,
+        argv=[str(python), str(SCRIPTS / "generate_llamacpp.py"), str(gguf)],
+        extra=["--max-tokens", str(max_tokens), "--threads", str(os.cpu_count() or 2)],
+        description=f"llama.cpp ({gguf.name})",
+    )
+
+
+def hf_engine(
+    python: Path, model: Path, adapter: Path | None, tag: str, max_tokens: int, batch: int = 8
+) -> Engine:
+    """Generation with transformers (and peft for an adapter) in a backend env."""
+    extra = ["--max-tokens", str(max_tokens), "--batch", str(batch)]
+    if adapter is not None:
+        extra += ["--adapter", str(adapter)]
+    return Engine(
+        tag=tag,
+        argv=[str(python), str(SCRIPTS / "generate_hf.py"), str(model)],
+        env={"TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"},
+        extra=extra,
+        description=f"transformers ({model.name}{' + adapter' if adapter else ''})",
+    )
+
+
+def read_predictions(path: Path) -> dict[str, str]:
+    """The answers generated so far (a torn last line from a crash is ignored)."""
+    found: dict[str, str] = {}
+    if not path.is_file():
+        return found
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            found[str(row["id"])] = row["output"]
+    return found
+
+
+def generate(
+    engine: Engine,
+    examples: Sequence[Example],
+    predictions: Path,
+    log_path: Path,
+    on_done: Callable[[], None] | None = None,
+) -> dict[str, str]:
+    """Answer every example not yet answered in ``predictions``; return all answers by key.
+
+    Raises:
+        ModelError: The engine failed (its log tail and a likely cause are in the message).
+    """
+    done = read_predictions(predictions)
+    pending = [e for e in examples if e.key not in done]
+    if pending:
+        _repair_tail(predictions)
+        inputs = predictions.with_name(predictions.stem + ".inputs.jsonl")
+        atomic_write_text(
+            inputs,
+            "".join(
+                json.dumps({"id": e.key, "messages": e.prompt}, ensure_ascii=False) + "\n"
+                for e in pending
+            ),
+        )
+
+        def on_line(line: str) -> None:
+            if line.strip() == "done" and on_done is not None:
+                on_done()
+
+        finished = run_logged(
+            [*engine.argv, str(inputs), str(predictions), *engine.extra],
+            log_path,
+            env={"PYTHONUNBUFFERED": "1", **engine.env},
+            on_line=on_line,
+        )
+        inputs.unlink(missing_ok=True)
+        if not finished.ok:
+            found = diagnose(finished.tail, "generation", finished.returncode)
+            tail = "\n    ".join(relevant_tail(finished.tail))
+            raise ModelError(
+                f"Generation with {engine.description} failed (exit code {finished.returncode}). "
+                f"{found[0] if found else ''} Last lines:\n    {tail}\nFull log: {log_path}.",
+                found[1]
+                if found
+                else "fix the cause and run `seshat eval` again: answers generated so far are kept",
+            )
+        done = read_predictions(predictions)
+    missing = [e.key for e in examples if e.key not in done]
+    if missing:
+        raise ModelError(
+            f"Generation with {engine.description} produced no answer for {len(missing)} "
+            f"example(s) (first: {missing[0]}); see {log_path}.",
+            "run `seshat eval` again (it only generates what is missing)",
+        )
+    return {e.key: done[e.key] for e in examples}
+
+
+def _repair_tail(path: Path) -> None:
+    """Cut a torn last line (a generation killed mid-write) so that appending stays valid."""
+    if not path.is_file():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with open(path, "r+b") as handle:
+            handle.truncate(cut)

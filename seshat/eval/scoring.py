@@ -1,0 +1,137 @@
+"""Score tables: per task (translation tasks are the two directions), with trivial controls.
+
+Two controls stand beside every score, because a small model that has only learned what the
+language *looks like* scores as well as random text of that language:
+
+- ``copy_source``: the task's input copied as the answer (the sentence to translate, the word);
+- ``random_target``: a random answer of the same task from the training split (seeded).
+
+A score "beats its controls" only when its chrF++ is above both; the report says so plainly.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from seshat.eval.examples import Example
+from seshat.eval.metrics import corpus_scores, exact_match, paired_bootstrap, sentence_chrf
+
+LEXICAL_TASKS = ("dictionary", "reverse_dictionary")
+HEADLINE = "chrf++"
+ALL = "all"
+
+
+def random_targets(
+    examples: Sequence[Example], training: Mapping[str, list[str]], seed: int
+) -> list[str]:
+    """For each example, a random training answer of its task (any task when its own has none)."""
+    rng = random.Random(seed)
+    pool_all = [answer for answers in training.values() for answer in answers]
+    picked = []
+    for example in examples:
+        pool = training.get(example.task) or pool_all or [""]
+        picked.append(rng.choice(pool))
+    return picked
+
+
+def _group(examples: Sequence[Example]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = {}
+    for index, example in enumerate(examples):
+        groups.setdefault(example.task, []).append(index)
+    if len(groups) > 1:
+        groups[ALL] = list(range(len(examples)))
+    return groups
+
+
+def score_table(
+    examples: Sequence[Example],
+    outputs: Sequence[str],
+    training: Mapping[str, list[str]],
+    *,
+    seed: int = 13,
+    bootstrap: int = 1000,
+    baseline: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Scores per task (and over all tasks), controls, and optionally a paired test vs a baseline.
+
+    Args:
+        examples: The evaluated examples.
+        outputs: The system's answers, in the same order.
+        training: Training answers by task (for the random-target control).
+        seed: Seed of the random-target control.
+        bootstrap: Bootstrap resamples for confidence intervals and the paired test (0: none).
+        baseline: A baseline's answers, in the same order (paired bootstrap resampling).
+
+    Returns:
+        ``{"tasks": {task: {...}}, "beats_controls": {task: bool}}``.
+    """
+    copies = [e.source_text for e in examples]
+    randoms = random_targets(examples, training, seed)
+    tasks: dict[str, Any] = {}
+    for task, index in _group(examples).items():
+        refs = [examples[i].reference for i in index]
+        hyps = [outputs[i] for i in index]
+        entry: dict[str, Any] = {
+            "examples": len(index),
+            "scores": corpus_scores(hyps, refs, bootstrap=bootstrap),
+            "controls": {
+                "copy_source": corpus_scores([copies[i] for i in index], refs),
+                "random_target": corpus_scores([randoms[i] for i in index], refs),
+            },
+        }
+        if task in LEXICAL_TASKS:
+            entry["exact_match"] = exact_match(hyps, refs)
+        if baseline is not None:
+            entry["baseline"] = {
+                "scores": corpus_scores([baseline[i] for i in index], refs),
+                "paired_bootstrap": paired_bootstrap(
+                    hyps, [baseline[i] for i in index], refs, samples=max(bootstrap, 100)
+                ),
+            }
+        best_control = max(c[HEADLINE]["score"] for c in entry["controls"].values())
+        entry["beats_controls"] = entry["scores"][HEADLINE]["score"] > best_control
+        tasks[task] = entry
+    return {"headline": HEADLINE, "tasks": tasks}
+
+
+def sample_rows(
+    examples: Sequence[Example], outputs: Sequence[str], worst: int = 10, first: int = 10
+) -> dict[str, list[dict[str, Any]]]:
+    """The first answers and the worst ones (lowest sentence chrF++), for a linguist to read."""
+    rows = [
+        {
+            "key": e.key,
+            "task": e.task,
+            "input": e.source_text,
+            "reference": e.reference,
+            "output": out,
+            "chrf++": round(sentence_chrf(out, e.reference), 2),
+            "access": e.access,
+        }
+        for e, out in zip(examples, outputs, strict=True)
+    ]
+    return {
+        "first": rows[:first],
+        "worst": sorted(rows, key=lambda r: (r["chrf++"], r["key"]))[:worst],
+    }
+
+
+def verdicts(table: Mapping[str, Any]) -> list[str]:
+    """One plain sentence per task: does the score beat its controls?"""
+    lines = []
+    for task, entry in table["tasks"].items():
+        ours = entry["scores"][HEADLINE]["score"]
+        copy = entry["controls"]["copy_source"][HEADLINE]["score"]
+        rand = entry["controls"]["random_target"][HEADLINE]["score"]
+        if entry["beats_controls"]:
+            lines.append(
+                f"{task}: chrF++ {ours:.1f} beats both controls (copy {copy:.1f}, random {rand:.1f})."
+            )
+        else:
+            lines.append(
+                f"{task}: chrF++ {ours:.1f} does NOT beat its controls (copy {copy:.1f}, "
+                f"random {rand:.1f}): the model has not learned this task yet."
+            )
+    return lines

@@ -1,0 +1,86 @@
+"""Greedy generation with transformers (run inside a backend env: torch, transformers, peft).
+
+    python generate_hf.py MODEL IN_JSONL OUT_JSONL [--adapter DIR] [--batch N] [--max-tokens N]
+
+``MODEL`` is a base model or a merged model folder; ``--adapter`` adds a LoRA adapter on top.
+Same input and output lines as ``generate_llamacpp.py``; batches are left-padded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+
+THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+
+
+def main() -> None:
+    """Answer every chat of the input file in batches, appending to the output file."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model")
+    parser.add_argument("inputs")
+    parser.add_argument("outputs")
+    parser.add_argument("--adapter", default=None)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--max-tokens", type=int, default=128)
+    args = parser.parse_args()
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32)
+    if args.adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, args.adapter)
+    model.eval()
+    with open(args.inputs, encoding="utf-8") as handle:
+        items = [json.loads(line) for line in handle if line.strip()]
+    print(f"loaded {len(items)}", flush=True)
+    with open(args.outputs, "a", encoding="utf-8") as out:
+        for start in range(0, len(items), args.batch):
+            batch = items[start : start + args.batch]
+            began = time.perf_counter()
+            prompts = [
+                tokenizer.apply_chat_template(
+                    item["messages"],
+                    add_generation_prompt=True,
+                    tokenize=False,
+                    enable_thinking=False,
+                )
+                for item in batch
+            ]
+            encoded = tokenizer(
+                prompts, return_tensors="pt", padding=True, add_special_tokens=False
+            )
+            with torch.no_grad():
+                generated = model.generate(
+                    **encoded,
+                    max_new_tokens=args.max_tokens,
+                    do_sample=False,
+                    pad_token_id=tokenizer.pad_token_id,
+                )
+            answers = tokenizer.batch_decode(
+                generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True
+            )
+            seconds = (time.perf_counter() - began) / len(batch)
+            for item, answer in zip(batch, answers):
+                row = {
+                    "id": item["id"],
+                    "output": THINK.sub("", answer).strip(),
+                    "seconds": round(seconds, 4),
+                }
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                print("done", flush=True)
+            out.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""GGUF export: merge, convert, quantize, verify; the llama.cpp runtime env."""

@@ -1,0 +1,133 @@
+"""The exported model's card (``README.md``) and Ollama ``Modelfile``.
+
+The card says what the model is made of and how far it may travel: base model, the sources of its
+training data with their licences and access levels (names and counts, never the data), the
+inherited access level, the evaluation scores with their signatures, and the verification results.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import yaml
+
+from seshat.runs.rundir import RunDir
+
+ACCESS_NOTE = {
+    "public": "Trained on public data only.",
+    "community": "Trained on data shared within the named communities: share the model only there.",
+    "restricted": "Trained on RESTRICTED data: the model must not leave the machines it was made "
+    "for without the data holders' consent.",
+    "sacred": "Trained on SACRED data: the model must not leave this machine or be shown outside "
+    "the community.",
+}
+
+
+def _spec(run: RunDir) -> dict[str, Any]:
+    return yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8")) or {}
+
+
+def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each source's id, licence, access level and example count in the training split."""
+    import json
+
+    counts: Counter[str] = Counter()
+    train = run.read_json("data.json").get("train") or {}
+    meta = (run.root / train.get("path", "")).with_suffix(".meta.jsonl")
+    if train.get("path") and meta.is_file():
+        with open(meta, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    counts[json.loads(line).get("source", "?")] += 1
+    found = []
+    for source in spec.get("sources") or []:
+        found.append(
+            {
+                "id": source.get("id"),
+                "format": source.get("format"),
+                "license": source.get("license") or "not stated",
+                "access": source.get("access", "community"),
+                "examples": counts.get(source.get("id"), 0),
+            }
+        )
+    return found
+
+
+def model_card(run: RunDir, record: dict[str, Any]) -> str:
+    """The Markdown card of an export."""
+    spec = _spec(run)
+    language = spec.get("language", {})
+    source_language = spec.get("source_language", {})
+    status = run.status()
+    level = record.get("access", "sacred")
+    lines = [
+        f"# {language.get('name', 'Model')} ↔ {source_language.get('name', '?')} (run {run.run_id})",
+        "",
+        f"**Access level: {level}.** {ACCESS_NOTE.get(level, '')}",
+        "",
+        "## What it is",
+        f"- Base model: `{record['base_model']}`",
+        f"- Fine-tuning: {spec.get('training', {}).get('method', '?')} with "
+        f"{status.get('backend', spec.get('backend', '?'))}; run `{run.run_id}`",
+        f"- Target language: {language.get('name')} ({language.get('code')})",
+        "- Files: "
+        + ", ".join(f"`{name}` ({quant})" for quant, name in record["files"].items()),
+        "",
+        "## Training data",
+        "| source | format | licence | access | training examples |",
+        "|---|---|---|---|---|",
+    ]
+    for source in _sources(run, spec):
+        lines.append(
+            f"| {source['id']} | {source['format']} | {source['license']} | {source['access']} | "
+            f"{source['examples']} |"
+        )
+    lines += ["", "## Evaluation"]
+    evaluated = status.get("eval") or {}
+    if evaluated:
+        scores = run.path / evaluated["latest"] / "summary.md"
+        lines.append(
+            scores.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+            if scores.is_file()
+            else f"Headline chrF++: {evaluated.get('headline')}"
+        )
+    else:
+        lines.append(f"Not evaluated yet: run `seshat eval {run.run_id}`.")
+    quality = record.get("quality") or {}
+    if quality.get("scores"):
+        lines += [
+            "",
+            f"Quantization check on {quality['examples']} {quality['split']} examples (chrF++):",
+            "",
+        ]
+        lines += [f"- {q}: {s['chrf++']['score']:.2f}" for q, s in quality["scores"].items()]
+    verification = record.get("verification", {})
+    logits = verification.get("logits", {})
+    lines += [
+        "",
+        "## Verification",
+        f"- Vocabulary: {verification.get('vocabulary')}",
+        f"- Logits of the unquantized GGUF vs the merged model: max |difference| "
+        f"{logits.get('max_abs_diff', 'not checked')} (tolerance {logits.get('tolerance', '-')})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def modelfile(run: RunDir, files: dict[str, str], quants: tuple[str, ...]) -> str:
+    """An Ollama Modelfile for the first asked quantization (the GGUF's own chat template)."""
+    spec = _spec(run)
+    name = next((files[q] for q in quants if q in files), next(iter(files.values())))
+    language = spec.get("language", {}).get("name", "the target language")
+    source = spec.get("source_language", {}).get("name", "the source language")
+    system = (
+        f"You are a careful assistant for the {language} language. You translate between "
+        f"{language} and {source}, explain {language} words and grammar."
+    )
+    return (
+        f"# Ollama: `ollama create {spec.get('language', {}).get('code', 'model')} -f Modelfile`\n"
+        f"FROM ./{name}\n"
+        "PARAMETER temperature 0\n"
+        f'SYSTEM """{system}"""\n'
+    )

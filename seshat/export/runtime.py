@@ -1,0 +1,137 @@
+"""The llama.cpp runtime env: llama-cpp-python (compiled once, cached), its server, Gradio, and the
+HF→GGUF converter of the very llama.cpp version that llama-cpp-python carries.
+
+llama-cpp-python has no binary wheel on the registry: building it takes 10–30 minutes on two
+cores. The wheel is built once into ``$SESHAT_HOME/wheels/<env name>/`` and reused by every later
+install with the same pins on the same kind of CPU (the build is tuned to the CPU it runs on, so
+the key includes the CPU's model and flags). The converter (``convert_hf_to_gguf.py``, its
+``conversion`` package and llama.cpp's own ``gguf-py``) comes out of the same source archive, so
+the GGUF files it writes match the llama.cpp that loads them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+from seshat.errors import BackendEnvError
+from seshat.paths import seshat_home
+
+NAME = "llamacpp"
+CONVERTER_DIR = "llama.cpp"
+_PIN = re.compile(r"^llama-cpp-python(?:\[[^\]]*\])?==([\w.]+)", re.MULTILINE)
+_CMAKE = re.compile(r"^# seshat-cmake-args:(.*)$", re.MULTILINE)
+
+Step = Callable[[str, list[str | Path], dict[str, str]], None]
+
+
+def cpu_identity() -> str:
+    """The CPU's model name and instruction-set flags (a natively built wheel depends on them)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        import platform
+
+        return platform.processor() or platform.machine()
+    model = re.search(r"^model name\s*:\s*(.*)$", info, re.MULTILINE)
+    flags = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", info, re.MULTILINE)
+    text = f"{model.group(1) if model else ''}|{flags.group(1) if flags else ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def pinned_version(requirements: Path) -> str:
+    """The ``llama-cpp-python==X`` pin of a requirement file."""
+    found = _PIN.search(requirements.read_text(encoding="utf-8"))
+    if not found:
+        raise BackendEnvError(
+            f"{requirements} does not pin llama-cpp-python (a line `llama-cpp-python==X.Y.Z`).",
+            "pin it: the GGUF converter is taken from that exact version's sources",
+        )
+    return found.group(1)
+
+
+def cmake_args(requirements: Path) -> str:
+    """The CMake flags for the build (a ``# seshat-cmake-args: ...`` line of the file)."""
+    found = _CMAKE.search(requirements.read_text(encoding="utf-8"))
+    return found.group(1).strip() if found else ""
+
+
+def wheel_dir(env_name: str) -> Path:
+    """Where the built wheel of one env key is kept."""
+    return seshat_home() / "wheels" / env_name
+
+
+def prepare(env_path: Path, python: Path, requirements: Path, step: Step) -> list[str]:
+    """Fetch the source archive, build the wheel if not cached, extract the converter.
+
+    Args:
+        env_path: The env being built (the converter goes into ``<env>/llama.cpp``).
+        python: A Python that has pip (the new env's).
+        requirements: The requirement file (its pin and CMake flags).
+        step: Runs one logged build step: ``step(name, argv, extra_env)``.
+
+    Returns:
+        Extra pip arguments for installing the requirements (``--find-links`` to the wheel).
+    """
+    version = pinned_version(requirements)
+    sources = seshat_home() / "sources"
+    archive = sources / f"llama_cpp_python-{version}.tar.gz"
+    if not archive.is_file():
+        sources.mkdir(parents=True, exist_ok=True)
+        step(
+            "download the llama-cpp-python source archive",
+            [python, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
+            + ["--dest", sources, f"llama-cpp-python=={version}"],
+            {},
+        )
+    wheels = wheel_dir(env_path.name)
+    if not list(wheels.glob(f"llama_cpp_python-{version}-*.whl")):
+        scratch = wheels.with_name(wheels.name + ".building")
+        shutil.rmtree(scratch, ignore_errors=True)
+        step(
+            "compile llama-cpp-python (once per pins and CPU; 10-30 min on 2 cores)",
+            [python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", scratch, archive],
+            {
+                "CMAKE_ARGS": cmake_args(requirements),
+                "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2),
+            },
+        )
+        shutil.rmtree(wheels, ignore_errors=True)
+        scratch.rename(wheels)
+    extract_converter(archive, version, env_path / CONVERTER_DIR)
+    return ["--find-links", str(wheels)]
+
+
+def extract_converter(archive: Path, version: str, target: Path) -> None:
+    """Unpack ``convert_hf_to_gguf.py``, ``conversion/`` and ``gguf-py/`` from the archive."""
+    prefix = f"llama_cpp_python-{version}/vendor/llama.cpp/"
+    wanted = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/")
+    scratch = target.with_name(target.name + ".partial")
+    shutil.rmtree(scratch, ignore_errors=True)
+    with tarfile.open(archive) as tar:
+        members = [
+            m
+            for m in tar.getmembers()
+            if m.name.startswith(prefix) and m.name[len(prefix) :].startswith(wanted)
+        ]
+        for member in members:
+            member.name = member.name[len(prefix) :]
+        tar.extractall(scratch, members=members, filter="data")
+    if not (scratch / "convert_hf_to_gguf.py").is_file():
+        raise BackendEnvError(
+            f"{archive} holds no vendor/llama.cpp/convert_hf_to_gguf.py.",
+            "delete the archive and install again, or pin a llama-cpp-python release that ships it",
+        )
+    shutil.rmtree(target, ignore_errors=True)
+    scratch.rename(target)
+
+
+def converter_paths(env_path: Path) -> tuple[Path, str]:
+    """The converter script and the PYTHONPATH that finds its ``conversion`` and ``gguf`` packages."""
+    base = env_path / CONVERTER_DIR
+    return base / "convert_hf_to_gguf.py", os.pathsep.join([str(base / "gguf-py"), str(base)])

@@ -1,0 +1,158 @@
+"""``seshat serve RUN``: llama-cpp-python's OpenAI-compatible server on the run's GGUF.
+
+The server runs in the llama.cpp runtime env, on 127.0.0.1 unless told otherwise, with the chat
+template stored in the GGUF (the one the model was trained with). Seshat waits until it answers,
+prints where it listens, and stops it (and only it) on Ctrl-C or when the caller is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from seshat.backends.envs import BackendEnv
+from seshat.errors import ModelError, SeshatError
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its process and address."""
+
+    process: subprocess.Popen[bytes]
+    host: str
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        """The OpenAI-compatible base URL."""
+        return f"http://{self.host}:{self.port}/v1"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port that is free right now on ``host``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a port that something already listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise SeshatError(
+                f"Port {port} on {host} is already in use ({exc.strerror}): another server "
+                "(perhaps an earlier `seshat serve`) listens there.",
+                f"stop it, or pick another port: port={free_port(host)}",
+            ) from None
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@contextlib.contextmanager
+def supervised(
+    argv: list[str], log: Path, ready_url: str, what: str, startup_timeout: float = 180.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``argv`` in its own process group, wait until ``ready_url`` answers 200, yield the
+    process, and always stop the whole group afterwards (nothing is left running).
+
+    Raises:
+        ModelError: The program exits or does not answer in time.
+    """
+    log.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(log, "ab")  # noqa: SIM115 (closed in finally, after the process)
+    process = subprocess.Popen(
+        argv,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=os.environ | {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"},
+    )
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not _ready(ready_url):
+            if process.poll() is not None:
+                tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
+                raise ModelError(
+                    f"The {what} exited with code {process.returncode} before it answered. "
+                    f"Last lines of {log}:\n    " + "\n    ".join(tail) + "\n",
+                    "check the GGUF with `seshat export RUN force=true`, or the log above",
+                )
+            if time.monotonic() > deadline:
+                raise ModelError(
+                    f"The {what} did not answer within {startup_timeout:.0f} s; see {log}.",
+                    "a large model takes a while to load: try again, or check the log",
+                )
+            time.sleep(0.3)
+        yield process
+    finally:
+        stop(process)
+        handle.close()
+
+
+@contextlib.contextmanager
+def running_server(
+    runtime: BackendEnv,
+    gguf: Path,
+    log: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    n_ctx: int = 4096,
+) -> Iterator[Server]:
+    """Start the OpenAI-compatible server, wait until it answers, yield it, always stop it.
+
+    Raises:
+        SeshatError: The port is taken, or the server exits or does not answer in time.
+    """
+    port = port or free_port(host)
+    check_port(host, port)
+    argv = [str(runtime.python), "-m", "llama_cpp.server", "--model", str(gguf)]
+    argv += ["--host", host, "--port", str(port), "--n_ctx", str(n_ctx)]
+    argv += ["--n_threads", str(os.cpu_count() or 2)]
+    url = f"http://{host}:{port}/v1"
+    with supervised(argv, log, f"{url}/models", "llama.cpp server") as process:
+        yield Server(process, host, port, log)
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
+    """Stop the server's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def refuse_public_host(host: str, allow: bool) -> None:
+    """Serve on loopback only, unless explicitly allowed (the API then reaches the network)."""
+    if host not in LOOPBACK and not allow:
+        raise SeshatError(
+            f"Serving on {host} would make the model reachable from other machines.",
+            "serve on 127.0.0.1 (the default), or pass public=true if the data's access level "
+            "allows it",
+        )

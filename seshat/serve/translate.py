@@ -1,0 +1,51 @@
+"""``seshat translate RUN "text" --to CODE``: one-off or batch translation with a run's model.
+
+The text is asked exactly as in training (the project's task templates); the run's GGUF answers
+through llama.cpp when exported, else transformers in the backend env.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from seshat.config.loader import LoadedProject
+from seshat.errors import DataError
+from seshat.eval.evaluate import choose_engine
+from seshat.eval.examples import Example
+from seshat.eval.generate import generate
+from seshat.runs.rundir import find_run
+from seshat.serve.prompts import chat, direction, prompt_book
+
+
+def translate(
+    project: LoadedProject,
+    name: str,
+    texts: list[str],
+    to: str,
+    *,
+    quant: str | None = None,
+    max_tokens: int = 256,
+) -> list[str]:
+    """Translate ``texts`` into the language ``to`` (a code or name of the project's languages).
+
+    Raises:
+        DataError: Nothing to translate.
+        ModelError: The run has no model to answer with.
+    """
+    texts = [t for t in (t.strip() for t in texts) if t]
+    if not texts:
+        raise DataError("There is no text to translate.", 'pass a sentence, or --file with one per line')
+    run = find_run(project.root, name)
+    task = direction(project, to)
+    book = prompt_book(project)
+    engine = choose_engine(run, "auto", quant, max_tokens)
+    examples = [
+        Example(str(k), task, chat(book, task, text), "", text, None, None)
+        for k, text in enumerate(texts)
+    ]
+    with tempfile.TemporaryDirectory(prefix="seshat-translate-") as scratch:
+        answers = generate(
+            engine, examples, Path(scratch) / "answers.jsonl", run.logs / "translate.log"
+        )
+    return [answers[e.key] for e in examples]

@@ -1,0 +1,1 @@
+"""The Gradio demo (runs inside the llama.cpp runtime env)."""

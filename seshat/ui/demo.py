@@ -1,0 +1,95 @@
+"""``seshat demo RUN``: the Gradio app, in the llama.cpp runtime env, on 127.0.0.1 by default.
+
+Seshat writes the app's config (the project's prompts, the run's scores and the data's access
+level), then runs ``app.py`` with the runtime env's Python and stops it on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from seshat.access import dataset_level
+from seshat.backends.envs import require_env
+from seshat.config.loader import LoadedProject
+from seshat.errors import ModelError
+from seshat.eval.evaluate import RUNTIME, exported_ggufs
+from seshat.export.card import ACCESS_NOTE
+from seshat.paths import PACKAGE_DIR
+from seshat.runs.rundir import RunDir, find_run
+from seshat.serve.prompts import prompt_book
+from seshat.serve.server import check_port, free_port, supervised
+from seshat.yamlio import atomic_write_text
+
+APP = PACKAGE_DIR / "ui" / "app.py"
+
+
+def _scores(run: RunDir) -> dict[str, Any]:
+    latest = (run.status().get("eval") or {}).get("latest")
+    path = run.path / latest / "scores.json" if latest else None
+    if not path or not path.is_file():
+        return {}
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        task: {"chrf++": entry["scores"]["chrf++"]["score"], "beats_controls": entry["beats_controls"]}
+        for task, entry in record["tasks"].items()
+    }
+
+
+def demo_config(project: LoadedProject, run: RunDir, gguf: Path) -> dict[str, Any]:
+    """What the app shows: prompts, names, scores, access level."""
+    level = (run.status().get("export") or {}).get("access") or dataset_level(
+        [project.root / v["path"] for v in run.read_json("data.json").values() if v and v.get("path")]
+    )
+    return {
+        "run": run.run_id,
+        "model": gguf.name,
+        "prompts": prompt_book(project),
+        "scores": _scores(run),
+        "access": level,
+        "access_note": ACCESS_NOTE.get(level, ""),
+    }
+
+
+def pick_gguf(run: RunDir, quant: str | None) -> Path:
+    """The GGUF the demo loads (the asked quantization, else Q4_K_M, else any)."""
+    ggufs = exported_ggufs(run)
+    if not ggufs:
+        raise ModelError(
+            f"Run {run.run_id} has no exported GGUF: the demo runs the model through llama.cpp.",
+            f"run `seshat export {run.run_id}` first",
+        )
+    wanted = quant or next(q for q in ("Q4_K_M", "Q8_0", *ggufs) if q in ggufs)
+    if wanted not in ggufs:
+        raise ModelError(
+            f"Run {run.run_id} has no {wanted} GGUF (exported: {', '.join(sorted(ggufs))}).",
+            f"run `seshat export {run.run_id} quant={wanted}`",
+        )
+    return ggufs[wanted]
+
+
+@contextlib.contextmanager
+def running_demo(
+    project: LoadedProject,
+    name: str,
+    *,
+    quant: str | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+) -> Iterator[str]:
+    """Start the demo, wait until it answers, yield its URL, always stop it."""
+    run = find_run(project.root, name)
+    gguf = pick_gguf(run, quant)
+    runtime = require_env(RUNTIME, "cpu")
+    port = port or free_port(host)
+    check_port(host, port)
+    config_path = run.path / "demo.json"
+    atomic_write_text(config_path, json.dumps(demo_config(project, run, gguf), indent=2) + "\n")
+    argv = [str(runtime.python), str(APP), "--config", str(config_path), "--gguf", str(gguf)]
+    argv += ["--host", host, "--port", str(port)]
+    url = f"http://{host}:{port}/"
+    with supervised(argv, run.logs / "demo.log", url, "demo app", startup_timeout=240):
+        yield url
