@@ -39,6 +39,14 @@ class Engine:
     env: dict[str, str] = field(default_factory=dict)
     extra: list[str] = field(default_factory=list)
     description: str = ""
+    model_files: tuple[Path, ...] = ()
+
+    def identity(self) -> list[list[object]]:
+        """Name, size and modification time of the model files (answers of other files are stale)."""
+        return [
+            [str(p), p.stat().st_size, p.stat().st_mtime_ns] if p.exists() else [str(p), None, None]
+            for p in self.model_files
+        ]
 
 
 def llamacpp_engine(python: Path, gguf: Path, tag: str, max_tokens: int) -> Engine:
@@ -48,6 +56,7 @@ def llamacpp_engine(python: Path, gguf: Path, tag: str, max_tokens: int) -> Engi
         argv=[str(python), str(SCRIPTS / "generate_llamacpp.py"), str(gguf)],
         extra=["--max-tokens", str(max_tokens), "--threads", str(os.cpu_count() or 2)],
         description=f"llama.cpp ({gguf.name})",
+        model_files=(gguf,),
     )
 
 
@@ -64,6 +73,9 @@ def hf_engine(
         env={"TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"},
         extra=extra,
         description=f"transformers ({model.name}{' + adapter' if adapter else ''})",
+        model_files=tuple(
+            sorted((adapter or model).glob("*.safetensors")) if (adapter or model).is_dir() else ()
+        ),
     )
 
 
@@ -94,6 +106,7 @@ def generate(
     Raises:
         ModelError: The engine failed (its log tail and a likely cause are in the message).
     """
+    _forget_if_stale(engine, predictions)
     done = read_predictions(predictions)
     pending = [e for e in examples if e.key not in done]
     if pending:
@@ -137,6 +150,17 @@ def generate(
             "run `seshat eval` again (it only generates what is missing)",
         )
     return {e.key: done[e.key] for e in examples}
+
+
+def _forget_if_stale(engine: Engine, predictions: Path) -> None:
+    """Drop answers made by other model files than the engine's (a re-export, a retrained run)."""
+    stamp = predictions.with_name(predictions.stem + ".model.json")
+    now = json.dumps(engine.identity())
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") != now:
+        predictions.unlink(missing_ok=True)
+    elif not stamp.is_file():
+        predictions.unlink(missing_ok=True)
+    atomic_write_text(stamp, now)
 
 
 def _repair_tail(path: Path) -> None:

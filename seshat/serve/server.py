@@ -50,6 +50,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 def check_port(host: str, port: int) -> None:
     """Refuse a port that something already listens on."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # as the server will: a port left in TIME_WAIT by a stopped server is free, a listener is not
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:

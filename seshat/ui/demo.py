@@ -59,7 +59,7 @@ def pick_gguf(run: RunDir, quant: str | None) -> Path:
     ggufs = exported_ggufs(run)
     if not ggufs:
         raise ModelError(
-            f"Run {run.run_id} has no exported GGUF: the demo runs the model through llama.cpp.",
+            f"Run {run.run_id} has no exported GGUF: serving and the demo run the model through llama.cpp.",
             f"run `seshat export {run.run_id}` first",
         )
     wanted = quant or next(q for q in ("Q4_K_M", "Q8_0", *ggufs) if q in ggufs)

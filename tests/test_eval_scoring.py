@@ -1,0 +1,144 @@
+"""Evaluation examples, score tables with controls, and the HTML report (no model needed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from seshat.errors import DataError
+from seshat.eval.examples import load_examples, references_by_task
+from seshat.eval.report import write_report
+from seshat.eval.scoring import sample_rows, score_table, verdicts
+
+
+def _chat(user: str, answer: str) -> dict:
+    return {
+        "messages": [
+            {"role": "system", "content": "sys"},
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": answer},
+        ]
+    }
+
+
+def _write_split(folder: Path, name: str, rows: list[tuple[str, str, str, int, str]]) -> Path:
+    """rows: (task, user, answer, copy, access)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    chat = folder / f"{name}.jsonl"
+    chat.write_text("".join(json.dumps(_chat(u, a)) + "\n" for _, u, a, _, _ in rows))
+    meta = folder / f"{name}.meta.jsonl"
+    meta.write_text(
+        "".join(
+            json.dumps({"task": t, "record": f"r{k}", "copy": c, "access": acc}) + "\n"
+            for k, (t, _, _, c, acc) in enumerate(rows)
+        )
+    )
+    return chat
+
+
+ROWS = [
+    ("translate_to_target", "Translate:\nel perro", "kani", 0, "public"),
+    ("translate_to_target", "Translate:\nel perro", "kani", 1, "public"),  # a repeated copy
+    ("translate_to_target", "Translate:\nla casa", "wasi", 0, "restricted"),
+    ("translate_to_source", "Translate:\nmayu", "el río", 0, "public"),
+    ("dictionary", 'What does "inti" mean?', "inti: sol", 0, "community"),
+]
+
+
+def test_examples_drop_repeated_copies_and_keep_inputs(tmp_path: Path) -> None:
+    chat = _write_split(tmp_path / "data" / "formatted", "test", ROWS)
+    examples = load_examples(tmp_path, chat, "test")
+    assert [e.task for e in examples] == [
+        "translate_to_target",
+        "translate_to_target",
+        "translate_to_source",
+        "dictionary",
+    ]
+    assert examples[0].prompt[-1]["role"] == "user" and examples[0].reference == "kani"
+    # without the split's records, the input is the last line of the question
+    assert examples[0].source_text == "el perro"
+    assert examples[1].access == "restricted"
+
+
+def test_limit_keeps_every_task(tmp_path: Path) -> None:
+    chat = _write_split(tmp_path, "test", ROWS)
+    limited = load_examples(tmp_path, chat, "test", limit=3)
+    assert sorted({e.task for e in limited}) == [
+        "dictionary",
+        "translate_to_source",
+        "translate_to_target",
+    ]
+
+
+def test_empty_or_missing_split_is_a_clear_error(tmp_path: Path) -> None:
+    empty = tmp_path / "test.jsonl"
+    empty.write_text("")
+    with pytest.raises(DataError, match="empty: there is nothing to evaluate"):
+        load_examples(tmp_path, empty, "test")
+    with pytest.raises(DataError, match="does not exist"):
+        load_examples(tmp_path, tmp_path / "nope.jsonl", "test")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"messages": [\n')
+    with pytest.raises(DataError, match="line 1: not valid JSON"):
+        load_examples(tmp_path, broken, "test")
+
+
+def test_controls_and_verdicts(tmp_path: Path) -> None:
+    chat = _write_split(tmp_path, "test", ROWS)
+    train = _write_split(
+        tmp_path / "train",
+        "train",
+        [
+            ("translate_to_target", "Translate:\nel sol", "inti", 0, "public"),
+            ("translate_to_source", "Translate:\nkilla", "la luna", 0, "public"),
+            ("dictionary", 'What does "yaku" mean?', "yaku: agua", 0, "public"),
+        ],
+    )
+    examples = load_examples(tmp_path, chat, "test")
+    perfect = [e.reference for e in examples]
+    table = score_table(examples, perfect, references_by_task(train), bootstrap=0)
+    assert set(table["tasks"]) == {
+        "translate_to_target",
+        "translate_to_source",
+        "dictionary",
+        "all",
+    }
+    assert table["tasks"]["dictionary"]["exact_match"] == 100.0
+    assert table["tasks"]["translate_to_source"]["beats_controls"]
+    copied = [e.source_text for e in examples]
+    bad = score_table(examples, copied, references_by_task(train), bootstrap=0)
+    assert not bad["tasks"]["all"]["beats_controls"]
+    assert any("does NOT beat its controls" in line for line in verdicts(bad))
+    rows = sample_rows(examples, copied, worst=2, first=1)
+    assert len(rows["worst"]) == 2 and rows["worst"][0]["chrf++"] <= rows["worst"][1]["chrf++"]
+
+
+def test_report_is_self_contained_and_share_hides_closed_samples(tmp_path: Path) -> None:
+    chat = _write_split(tmp_path, "test", ROWS)
+    examples = load_examples(tmp_path, chat, "test")
+    outputs = [e.reference for e in examples]
+    table = score_table(examples, outputs, {}, bootstrap=0)
+    run = tmp_path / "runs" / "r1"
+    (run / "eval" / "hf").mkdir(parents=True)
+    (run / "status.json").write_text(
+        json.dumps({"state": "succeeded", "eval": {"latest": "eval/hf"}})
+    )
+    (run / "metrics.jsonl").write_text(
+        "".join(json.dumps({"step": s, "loss": 3.0 / s, "eval_loss": 3.5 / s}) + "\n" for s in (1, 2, 3))
+    )
+    record = {
+        "examples": len(examples),
+        "split": "test",
+        "engine_description": "test engine",
+        **table,
+        "verdicts": verdicts(table),
+        "samples": sample_rows(examples, outputs),
+    }
+    (run / "eval" / "hf" / "scores.json").write_text(json.dumps(record))
+    page = write_report(tmp_path, ["r1"]).read_text()
+    assert "<svg" in page and "nrefs:1|case:mixed" in page and "<script" not in page
+    assert "wasi" in page  # the restricted record's sample shows in a local report
+    shared = write_report(tmp_path, ["r1"], tmp_path / "shared.html", share=True).read_text()
+    assert "wasi" not in shared and "left out" in shared
