@@ -39,8 +39,19 @@ def _cli(tmp_path: Path, hypotheses: list[str], which: str) -> dict:
     ref.write_text("\n".join(REFERENCES) + "\n", encoding="utf-8")
     hyp.write_text("\n".join(hypotheses) + "\n", encoding="utf-8")
     done = subprocess.run(
-        [sys.executable, "-m", "sacrebleu", str(ref), "-i", str(hyp), *CLI[which]]
-        + ["-w", "14", "-f", "json"],
+        [
+            sys.executable,
+            "-m",
+            "sacrebleu",
+            str(ref),
+            "-i",
+            str(hyp),
+            *CLI[which],
+            "-w",
+            "14",
+            "-f",
+            "json",
+        ],
         capture_output=True,
         text=True,
         check=True,

@@ -126,7 +126,9 @@ def test_report_is_self_contained_and_share_hides_closed_samples(tmp_path: Path)
         json.dumps({"state": "succeeded", "eval": {"latest": "eval/hf"}})
     )
     (run / "metrics.jsonl").write_text(
-        "".join(json.dumps({"step": s, "loss": 3.0 / s, "eval_loss": 3.5 / s}) + "\n" for s in (1, 2, 3))
+        "".join(
+            json.dumps({"step": s, "loss": 3.0 / s, "eval_loss": 3.5 / s}) + "\n" for s in (1, 2, 3)
+        )
     )
     record = {
         "examples": len(examples),

@@ -4,8 +4,9 @@ Axolotl and LLaMA-Factory pin conflicting versions of transformers, peft and dat
 lives in its own venv under ``$SESHAT_HOME/envs/<backend>-<device>-<key>/``. The key is a hash of
 the requirement files (and the Python version), so an env is built once and reused until its pins
 change. Besides the two backends there is one tool env, ``llamacpp`` (llama-cpp-python, its
-server, Gradio and the GGUF converter: export, evaluation, serving and the demo). An env counts as installed only once its marker file ``seshat-env.json`` exists: the marker
-is written last, and a folder without it is a failed build that the next install replaces.
+server, Gradio and the GGUF converter: export, evaluation, serving and the demo). An env counts
+as installed only once its marker file ``seshat-env.json`` exists: the marker is written last,
+and a folder without it is a failed build that the next install replaces.
 """
 
 from __future__ import annotations

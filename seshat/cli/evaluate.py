@@ -54,7 +54,10 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
             progress.update(bars[what], completed=done)
 
         record = evaluate_run(
-            project_dir.resolve(), names[0] if names else "latest", on_progress=on_progress, **settings
+            project_dir.resolve(),
+            names[0] if names else "latest",
+            on_progress=on_progress,
+            **settings,
         )
     table = Table(title=f"{record['run']}: {record['examples']} {record['split']} examples")
     for column in ("task", "n", "chrF++", "chrF", "BLEU", "copy src", "random tgt", "beats"):
@@ -74,7 +77,9 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
     Console().print(table)
     for line in record["verdicts"]:
         click.echo(line)
-    click.echo(f"chrF++ signature: {next(iter(record['tasks'].values()))['scores']['chrf++']['signature']}")
+    click.echo(
+        f"chrF++ signature: {next(iter(record['tasks'].values()))['scores']['chrf++']['signature']}"
+    )
     click.echo(f"Written: runs/{record['run']}/eval/{record['engine']}/scores.json")
 
 
@@ -85,10 +90,11 @@ def report(project_dir: Path, args: tuple[str, ...]) -> None:
     """Write a self-contained HTML report of one or more runs (share=true: public samples only)."""
     from seshat.eval.report import write_report
 
-    names, settings, project_dir = run_settings(
-        args, {"share": boolean, "out": Path}, project_dir
-    )
+    names, settings, project_dir = run_settings(args, {"share": boolean, "out": Path}, project_dir)
     path = write_report(
-        project_dir.resolve(), names or ["latest"], settings.get("out"), settings.get("share", False)
+        project_dir.resolve(),
+        names or ["latest"],
+        settings.get("out"),
+        settings.get("share", False),
     )
     click.echo(f"Report: {path}")

@@ -62,9 +62,7 @@ def translate(
     name = settings.get("run", "latest")
     if file is None and len(words) >= 2:
         name, words = words[0], words[1:]
-    texts = (
-        file.read_text(encoding="utf-8").splitlines() if file is not None else [" ".join(words)]
-    )
+    texts = file.read_text(encoding="utf-8").splitlines() if file is not None else [" ".join(words)]
     project = load(project_dir, ())
     answers = run_translate(project, name, texts, to, quant=settings.get("quant"))
     if out is not None:

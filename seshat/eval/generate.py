@@ -1,6 +1,8 @@
-"""Generation engines for evaluation: the run's GGUF through llama.cpp, or transformers in the
-run's backend env. Both run as subprocesses in their own envs and append one answer per line, so
-an interrupted evaluation keeps what it generated and the next one only does the rest.
+"""Generation engines for evaluation: the run's GGUF through llama.cpp, or transformers.
+
+Transformers runs in the run's backend env. Both run as subprocesses in their own envs and
+append one answer per line, so an interrupted evaluation keeps what it generated and the next
+one only does the rest.
 """
 
 from __future__ import annotations
@@ -156,9 +158,7 @@ def _forget_if_stale(engine: Engine, predictions: Path) -> None:
     """Drop answers made by other model files than the engine's (a re-export, a retrained run)."""
     stamp = predictions.with_name(predictions.stem + ".model.json")
     now = json.dumps(engine.identity())
-    if stamp.is_file() and stamp.read_text(encoding="utf-8") != now:
-        predictions.unlink(missing_ok=True)
-    elif not stamp.is_file():
+    if (stamp.is_file() and stamp.read_text(encoding="utf-8") != now) or not stamp.is_file():
         predictions.unlink(missing_ok=True)
     atomic_write_text(stamp, now)
 

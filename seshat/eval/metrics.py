@@ -1,5 +1,7 @@
-"""Scores through sacrebleu: BLEU, chrF and chrF++ with their signature strings, bootstrap
-confidence intervals, paired bootstrap against a baseline, and exact match for dictionary tasks.
+"""Scores through sacrebleu: BLEU, chrF and chrF++ with their signature strings.
+
+Also bootstrap confidence intervals, paired bootstrap against a baseline, and exact match for
+dictionary tasks.
 
 Every score is stored next to sacrebleu's signature string, so a number can always be reproduced
 (and compared with a number from a paper) with the ``sacrebleu`` command line.
@@ -75,7 +77,7 @@ def _normalised(text: str) -> str:
 
 
 def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
-    """Share (0–100) of outputs equal to their reference, ignoring case and spacing (NFC)."""
+    """Share (0-100) of outputs equal to their reference, ignoring case and spacing (NFC)."""
     if not references:
         return 0.0
     same = sum(

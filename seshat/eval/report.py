@@ -1,5 +1,6 @@
-"""``seshat report RUN [RUN...]``: one self-contained HTML page (inline SVG, no scripts, no
-network) with loss curves, scores per task next to their controls, a comparison across runs, and
+"""``seshat report RUN [RUN...]``: one self-contained HTML page of one or more runs.
+
+Inline SVG, no scripts, no network: loss curves, scores per task next to their controls, a comparison across runs, and
 sample outputs beside their references, the worst first: what a linguist reads first.
 
 A report meant for sharing (``share=true``) leaves out every sample whose record is not public.
@@ -89,9 +90,10 @@ def bar_chart(groups: dict[str, dict[str, float]], title: str) -> str:
     """An SVG grouped bar chart of ``{group: {bar: value 0..100}}``."""
     if not groups:
         return ""
-    bars = sorted({b for values in groups.values() for b in values}, key=list(
-        dict.fromkeys(b for values in groups.values() for b in values)
-    ).index)
+    bars = sorted(
+        {b for values in groups.values() for b in values},
+        key=list(dict.fromkeys(b for values in groups.values() for b in values)).index,
+    )
     width = max(400, 60 + len(groups) * (len(bars) * 22 + 30))
     height, base = 260, 220
     top = max([v for values in groups.values() for v in values.values()] + [1.0])
@@ -167,7 +169,9 @@ def _score_table(scores: dict[str, Any]) -> str:
     for task, e in scores["tasks"].items():
         s, c = e["scores"], e["controls"]
         ci = f" ± {s['chrf++']['ci']:.2f}" if "ci" in s["chrf++"] else ""
-        verdict = '<span class="yes">yes</span>' if e["beats_controls"] else '<span class="no">NO</span>'
+        verdict = (
+            '<span class="yes">yes</span>' if e["beats_controls"] else '<span class="no">NO</span>'
+        )
         body.append(
             f"<tr><td>{_esc(task)}</td><td>{e['examples']}</td><td>{s['chrf++']['score']:.2f}{ci}</td>"
             f"<td>{s['chrf']['score']:.2f}</td><td>{s['bleu']['score']:.2f}</td>"
@@ -184,7 +188,10 @@ def _score_table(scores: dict[str, Any]) -> str:
 
 def _samples(scores: dict[str, Any], share: bool) -> str:
     out = []
-    for title, key in (("Worst outputs (lowest sentence chrF++)", "worst"), ("First outputs", "first")):
+    for title, key in (
+        ("Worst outputs (lowest sentence chrF++)", "worst"),
+        ("First outputs", "first"),
+    ):
         rows = scores["samples"][key]
         hidden = [r for r in rows if share and r.get("access") != "public"]
         shown = [r for r in rows if r not in hidden]
@@ -228,7 +235,9 @@ def _comparison(runs: list[RunDir]) -> str:
     )
 
 
-def write_report(root: Path, names: list[str], out: Path | None = None, share: bool = False) -> Path:
+def write_report(
+    root: Path, names: list[str], out: Path | None = None, share: bool = False
+) -> Path:
     """Write the HTML report of one or more runs; return its path.
 
     Raises:

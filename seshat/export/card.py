@@ -71,8 +71,7 @@ def model_card(run: RunDir, record: dict[str, Any]) -> str:
         f"- Fine-tuning: {spec.get('training', {}).get('method', '?')} with "
         f"{status.get('backend', spec.get('backend', '?'))}; run `{run.run_id}`",
         f"- Target language: {language.get('name')} ({language.get('code')})",
-        "- Files: "
-        + ", ".join(f"`{name}` ({quant})" for quant, name in record["files"].items()),
+        "- Files: " + ", ".join(f"`{name}` ({quant})" for quant, name in record["files"].items()),
         "",
         "## Training data",
         "| source | format | licence | access | training examples |",

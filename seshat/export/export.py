@@ -51,7 +51,9 @@ TOLERANCE = {"f32": 1e-4, "bf16": 0.25}
 F32_PARAMETER_LIMIT = 4_000_000_000
 
 
-def _run_json(argv: list[str | Path], log: Path, what: str, env: dict[str, str] | None = None) -> Any:
+def _run_json(
+    argv: list[str | Path], log: Path, what: str, env: dict[str, str] | None = None
+) -> Any:
     """Run a helper that prints one JSON line last; raise a clear error if it fails."""
     done = run_logged(argv, log, env={"PYTHONUNBUFFERED": "1", **(env or {})})
     if not done.ok:
@@ -92,7 +94,9 @@ def _sample_texts(run: RunDir, count: int = 4) -> list[str]:
     return ["Hola, ¿cómo estás?", "The quick brown fox jumps over the lazy dog."]
 
 
-def reference_logits(model_dir: Path, env: BackendEnv, texts: list[str], out: Path, log: Path) -> Any:
+def reference_logits(
+    model_dir: Path, env: BackendEnv, texts: list[str], out: Path, log: Path
+) -> Any:
     """Logits of an HF model folder on ``texts`` (saved to ``out``), and its vocabulary sizes."""
     atomic_write_text(out.with_suffix(".texts.json"), json.dumps(texts, ensure_ascii=False))
     return _run_json(
@@ -121,7 +125,12 @@ def check_vocabulary(info: dict[str, Any], where: Path) -> None:
 
 
 def convert(
-    model_dir: Path, backend_env: BackendEnv, runtime_env: BackendEnv, out: Path, outtype: str, log: Path
+    model_dir: Path,
+    backend_env: BackendEnv,
+    runtime_env: BackendEnv,
+    out: Path,
+    outtype: str,
+    log: Path,
 ) -> None:
     """HF folder -> unquantized GGUF with llama.cpp's converter (run with the backend env's torch)."""
     script, pythonpath = converter_paths(runtime_env.path)
@@ -162,7 +171,9 @@ def gguf_info(runtime_env: BackendEnv, gguf: Path, log: Path) -> Any:
     """Vocabulary size, embedding rows and metadata of a GGUF (raises on a corrupt file)."""
     _, pythonpath = converter_paths(runtime_env.path)
     done = run_logged(
-        [runtime_env.python, SCRIPTS / "gguf_tool.py", "info", gguf], log, env={"PYTHONPATH": pythonpath}
+        [runtime_env.python, SCRIPTS / "gguf_tool.py", "info", gguf],
+        log,
+        env={"PYTHONPATH": pythonpath},
     )
     result = next((json.loads(x) for x in reversed(done.tail) if x.startswith("{")), None)
     if not done.ok or result is None:
@@ -182,7 +193,9 @@ def compare_logits(runtime_env: BackendEnv, gguf: Path, reference: Path, log: Pa
     )
 
 
-def verify_logits(result: dict[str, Any], outtype: str, gguf: Path, model_dir: Path) -> dict[str, Any]:
+def verify_logits(
+    result: dict[str, Any], outtype: str, gguf: Path, model_dir: Path
+) -> dict[str, Any]:
     """Refuse a GGUF whose logits differ from the merged model's beyond the tolerance."""
     tolerance = TOLERANCE[outtype]
     if "error" in result or result["max_abs_diff"] > tolerance:
@@ -285,7 +298,9 @@ def export_run(
     if target.exists():
         shutil.rmtree(target)
     scratch.rename(target)
-    run.set_status(run.status()["state"], export={k: record[k] for k in ("files", "outtype", "access")})
+    run.set_status(
+        run.status()["state"], export={k: record[k] for k in ("files", "outtype", "access")}
+    )
     return record
 
 
@@ -322,7 +337,9 @@ def _quality(
     for quant, name in files.items():
         say(f"scoring {quant} on {len(examples)} {split} examples")
         engine = llamacpp_engine(runtime_env.python, scratch / name, f"gguf-{quant}", 64)
-        answers = generate(engine, examples, scratch / f"{split}-{quant}.jsonl", run.logs / "export.log")
+        answers = generate(
+            engine, examples, scratch / f"{split}-{quant}.jsonl", run.logs / "export.log"
+        )
         scores = corpus_scores([answers[e.key] for e in examples], [e.reference for e in examples])
         out["scores"][quant] = {m: scores[m] for m in ("chrf++", "chrf", "bleu")}
     return out

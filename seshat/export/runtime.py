@@ -1,7 +1,8 @@
-"""The llama.cpp runtime env: llama-cpp-python (compiled once, cached), its server, Gradio, and the
-HF→GGUF converter of the very llama.cpp version that llama-cpp-python carries.
+"""The llama.cpp runtime env: llama-cpp-python, its server, Gradio and the matching converter.
 
-llama-cpp-python has no binary wheel on the registry: building it takes 10–30 minutes on two
+The HF→GGUF converter comes from the very llama.cpp version that llama-cpp-python carries.
+
+llama-cpp-python has no binary wheel on the registry: building it takes 10-30 minutes on two
 cores. The wheel is built once into ``$SESHAT_HOME/wheels/<env name>/`` and reused by every later
 install with the same pins on the same kind of CPU (the build is tuned to the CPU it runs on, so
 the key includes the CPU's model and flags). The converter (``convert_hf_to_gguf.py``, its
@@ -85,8 +86,10 @@ def prepare(env_path: Path, python: Path, requirements: Path, step: Step) -> lis
         sources.mkdir(parents=True, exist_ok=True)
         step(
             "download the llama-cpp-python source archive",
-            [python, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"]
-            + ["--dest", sources, f"llama-cpp-python=={version}"],
+            [
+                *(python, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:"),
+                *("--dest", sources, f"llama-cpp-python=={version}"),
+            ],
             {},
         )
     wheels = wheel_dir(env_path.name)

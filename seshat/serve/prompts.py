@@ -1,5 +1,6 @@
-"""The prompts a served model is asked with: the project's own task templates, so a user's
-question reaches the model worded exactly as in training.
+"""The prompts a served model is asked with: the project's own task templates.
+
+A user's question reaches the model worded exactly as in training.
 
 Each task's user message is rendered once with a placeholder where the user's text goes; callers
 (translate, the demo) put the text in. Nothing else is needed at run time (no Jinja, no Seshat),

@@ -74,8 +74,9 @@ def _ready(url: str) -> bool:
 def supervised(
     argv: list[str], log: Path, ready_url: str, what: str, startup_timeout: float = 180.0
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``argv`` in its own process group, wait until ``ready_url`` answers 200, yield the
-    process, and always stop the whole group afterwards (nothing is left running).
+    """Start ``argv`` in its own process group; yield once ``ready_url`` answers 200.
+
+    The whole group is always stopped afterwards: nothing is left running.
 
     Raises:
         ModelError: The program exits or does not answer in time.

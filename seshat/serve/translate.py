@@ -35,7 +35,9 @@ def translate(
     """
     texts = [t for t in (t.strip() for t in texts) if t]
     if not texts:
-        raise DataError("There is no text to translate.", 'pass a sentence, or --file with one per line')
+        raise DataError(
+            "There is no text to translate.", "pass a sentence, or --file with one per line"
+        )
     run = find_run(project.root, name)
     task = direction(project, to)
     book = prompt_book(project)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "eval" / "scripts"))
 
-from generate_llamacpp import THINK, render_prompt  # noqa: E402
+from generate_llamacpp import THINK, render_prompt
 
 PLACEHOLDER = "\u2063INPUT\u2063"
 
@@ -44,12 +44,17 @@ class Model:
         if not text.strip():
             return "", "Type something first."
         user = self.book["tasks"][task]["template"].replace(PLACEHOLDER, text.strip())
-        messages = [{"role": "system", "content": self.book["system"]}, {"role": "user", "content": user}]
+        messages = [
+            {"role": "system", "content": self.book["system"]},
+            {"role": "user", "content": user},
+        ]
         prompt = render_prompt(self.template, messages, self.bos, self.eos)
         started = time.perf_counter()
         with self.lock:
             tokens = self.llm.tokenize(
-                prompt.encode("utf-8"), add_bos=not (self.bos and prompt.startswith(self.bos)), special=True
+                prompt.encode("utf-8"),
+                add_bos=not (self.bos and prompt.startswith(self.bos)),
+                special=True,
             )
             self.llm.reset()
             result = self.llm.create_completion(tokens, max_tokens=256, temperature=0.0, top_k=1)
@@ -71,7 +76,9 @@ def header(config: dict) -> str:
     if scores:
         lines += ["", "| task | chrF++ | beats its controls |", "|---|---|---|"]
         for task, row in scores.items():
-            lines.append(f"| {task} | {row['chrf++']:.1f} | {'yes' if row['beats_controls'] else 'NO'} |")
+            lines.append(
+                f"| {task} | {row['chrf++']:.1f} | {'yes' if row['beats_controls'] else 'NO'} |"
+            )
     else:
         lines += ["", "_Not evaluated yet (`seshat eval RUN`)._"]
     return "\n".join(lines)
@@ -86,7 +93,11 @@ def build(model: Model, config: dict) -> object:
     with gr.Blocks(title=f"Seshat · {names['target']}") as app:
         gr.Markdown(header(config), elem_id="header")
         with gr.Tab("Translate"):
-            choices = [(tasks[t]["label"], t) for t in ("translate_to_target", "translate_to_source") if t in tasks]
+            choices = [
+                (tasks[t]["label"], t)
+                for t in ("translate_to_target", "translate_to_source")
+                if t in tasks
+            ]
             way = gr.Radio(choices, value=choices[0][1], label="Direction", elem_id="direction")
             source = gr.Textbox(label="Text", lines=3, elem_id="translate-input")
             go = gr.Button("Translate", variant="primary", elem_id="translate-button")
@@ -94,7 +105,9 @@ def build(model: Model, config: dict) -> object:
             status = gr.Markdown(elem_id="translate-status")
             go.click(lambda w, s: model.ask(w, s), [way, source], [answer, status])
         with gr.Tab("Dictionary"):
-            choices = [(tasks[t]["label"], t) for t in ("dictionary", "reverse_dictionary") if t in tasks]
+            choices = [
+                (tasks[t]["label"], t) for t in ("dictionary", "reverse_dictionary") if t in tasks
+            ]
             kind = gr.Radio(choices, value=choices[0][1], label="Look up")
             word = gr.Textbox(label="Word", elem_id="dictionary-input")
             look = gr.Button("Look up", elem_id="dictionary-button")
@@ -103,7 +116,9 @@ def build(model: Model, config: dict) -> object:
             look.click(lambda k, w: model.ask(k, w), [kind, word], [meaning, status2])
         if "grammar" in tasks:
             with gr.Tab("Grammar"):
-                sentence = gr.Textbox(label=tasks["grammar"]["label"], lines=2, elem_id="grammar-input")
+                sentence = gr.Textbox(
+                    label=tasks["grammar"]["label"], lines=2, elem_id="grammar-input"
+                )
                 explain = gr.Button("Explain", elem_id="grammar-button")
                 explanation = gr.Textbox(label="Explanation", lines=6, elem_id="grammar-output")
                 status3 = gr.Markdown()

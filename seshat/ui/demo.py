@@ -34,7 +34,10 @@ def _scores(run: RunDir) -> dict[str, Any]:
         return {}
     record = json.loads(path.read_text(encoding="utf-8"))
     return {
-        task: {"chrf++": entry["scores"]["chrf++"]["score"], "beats_controls": entry["beats_controls"]}
+        task: {
+            "chrf++": entry["scores"]["chrf++"]["score"],
+            "beats_controls": entry["beats_controls"],
+        }
         for task, entry in record["tasks"].items()
     }
 
@@ -42,7 +45,11 @@ def _scores(run: RunDir) -> dict[str, Any]:
 def demo_config(project: LoadedProject, run: RunDir, gguf: Path) -> dict[str, Any]:
     """What the app shows: prompts, names, scores, access level."""
     level = (run.status().get("export") or {}).get("access") or dataset_level(
-        [project.root / v["path"] for v in run.read_json("data.json").values() if v and v.get("path")]
+        [
+            project.root / v["path"]
+            for v in run.read_json("data.json").values()
+            if v and v.get("path")
+        ]
     )
     return {
         "run": run.run_id,

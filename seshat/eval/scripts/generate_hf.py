@@ -71,7 +71,7 @@ def main() -> None:
                 generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True
             )
             seconds = (time.perf_counter() - began) / len(batch)
-            for item, answer in zip(batch, answers):
+            for item, answer in zip(batch, answers, strict=True):
                 row = {
                     "id": item["id"],
                     "output": THINK.sub("", answer).strip(),
