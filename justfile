@@ -9,10 +9,11 @@ export PATH := justfile_directory() + "/.venv/bin:" + env_var("PATH")
 default:
     @just --list --unsorted
 
-# Set up Seshat (./run already did) and build both backend envs for this machine's CPU.
+# Set up Seshat (./run already did) and build the backend envs and the llama.cpp runtime for this CPU.
 install:
     seshat backend install axolotl
     seshat backend install llamafactory
+    seshat backend install llamacpp
 
 # Seshat's main job on the bundled sample project.
 quickstart *args:
@@ -50,6 +51,10 @@ ingest *args:
 ocr *args:
     seshat data ocr "$@"
 
+# Align parallel sources sentence by sentence: alignment runs inside ingest for sources with `options: {align: true}`.
+align *args:
+    seshat data ingest "$@"
+
 # Transcribe the audio sources (faster-whisper; ELAN annotations first): they are read by ingest.
 transcribe *args:
     seshat data ingest "$@"
@@ -82,17 +87,29 @@ runs *args:
 merge *args:
     seshat merge "$@"
 
-# Evaluate a run (not built yet).
+# Score a run on its test split beside trivial controls: `just eval RUN baseline=base`.
 eval *args:
-    @just _missing eval "seshat eval"
+    seshat eval "$@"
 
-# Serve a run's GGUF through llama.cpp (not built yet).
+# HTML report of one or more runs (loss, scores, worst outputs): `just report RUN [RUN...]`.
+report *args:
+    seshat report "$@"
+
+# Merge, convert to GGUF, quantize (Q4_K_M by default) and verify: `just export RUN quant=Q4_K_M,Q8_0`.
+export *args:
+    seshat export "$@"
+
+# Serve a run's GGUF through llama.cpp's OpenAI-compatible API on 127.0.0.1.
 serve *args:
-    @just _missing serve "seshat serve"
+    seshat serve "$@"
 
-# The Gradio demo (not built yet).
+# Translate a sentence: `just translate RUN "texto" --to CODE`.
+translate *args:
+    seshat translate "$@"
+
+# The Gradio demo of a run (translation, dictionary, grammar) on 127.0.0.1.
 demo *args:
-    @just _missing demo "seshat demo"
+    seshat demo "$@"
 
 # The whole test suite, integration tests included (they build the backend envs once; cached).
 test *args:
@@ -114,8 +131,9 @@ bench:
     python bench/train.py
     python bench/align.py
     python bench/pipeline.py
+    python bench/eval_speed.py
 
 _missing recipe command:
     @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2
-    @echo "Today Seshat ingests, splits and formats data, renders, checks and trains: see './run'." >&2
+    @echo "Today Seshat ingests and formats data, trains, evaluates, exports, serves and demos: see './run'." >&2
     @exit 2
