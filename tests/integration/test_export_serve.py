@@ -129,6 +129,8 @@ def test_eval_scores_beside_controls_with_signatures(exported: Path) -> None:
     assert "nw:2" in task["scores"]["chrf++"]["signature"]
     assert {"copy_source", "random_target"} <= set(task["controls"])
     assert len(scores["verdicts"]) == 1
+    records = b"".join(p.read_bytes() for p in (run / "wandb").glob("offline-run-*/*.wandb"))
+    assert b"eval/gguf-Q4_K_M/chat/chrf++" in records  # the scores reached the run's W&B record
     baseline = run_cli(
         "eval",
         "-C",
