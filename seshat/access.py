@@ -6,11 +6,11 @@ open to closed: ``public``, ``community``, ``restricted``, ``sacred``).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.corpus.segment import LEVELS
 
 
@@ -26,16 +26,10 @@ def formatted_levels(chat_path: Path) -> Counter[str]:
 
     A split without a sidecar counts as ``unknown``: it is treated as closed as possible.
     """
-    meta = chat_path.with_suffix(".meta.jsonl")
-    counts: Counter[str] = Counter()
-    if not meta.is_file():
-        counts["unknown"] = 1
-        return counts
-    with open(meta, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                counts[str(json.loads(line).get("access", "unknown"))] += 1
-    return counts
+    sidecar = meta_path(chat_path)
+    if not sidecar.is_file():
+        return Counter({"unknown": 1})
+    return Counter(str(row.get("access", "unknown")) for row in read_json_lines(sidecar))
 
 
 def dataset_level(chat_paths: Iterable[Path]) -> str:

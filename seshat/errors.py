@@ -62,7 +62,7 @@ class BackendEnvError(SeshatError):
 
 
 class DataError(SeshatError):
-    """Data that evaluation or export needs is missing, empty or malformed."""
+    """Data that a stage, evaluation or export needs is missing, empty or malformed."""
 
 
 class ModelError(SeshatError):

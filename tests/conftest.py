@@ -12,6 +12,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SESHAT = [sys.executable, "-m", "seshat"]
 
+# settings that keep a training run of the tiny test model small and fast on a CPU
+TINY = [
+    "training.lora.rank=8",
+    "training.lora.alpha=16",
+    "training.sequence_len=128",
+    "training.micro_batch_size=2",
+    "training.gradient_accumulation_steps=1",
+]
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

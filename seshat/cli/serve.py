@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,32 +14,44 @@ from seshat.cli.options import boolean, load, project_option, run_settings
 SERVE_SETTINGS = {"quant": str, "host": str, "port": int, "public": boolean}
 
 
+def _serving(args: tuple[str, ...], project_dir: Path) -> tuple[str, dict[str, Any], str, Path]:
+    """Run name, settings, host (loopback unless public=true) and project folder."""
+    from seshat.serve.server import refuse_public_host
+
+    names, settings, project_dir = run_settings(args, SERVE_SETTINGS, project_dir)
+    host = settings.get("host", "127.0.0.1")
+    refuse_public_host(host, settings.get("public", False))
+    return (names[0] if names else "latest"), settings, host, project_dir
+
+
+def _until_interrupted(alive: Callable[[], bool], what: str) -> None:
+    """Wait while ``alive()``; Ctrl-C ends the wait (the caller's context stops the process)."""
+    try:
+        while alive():
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        click.echo(f"Stopping the {what}.")
+
+
 @click.command()
 @project_option
 @click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
 def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     """Serve RUN's GGUF with llama.cpp's OpenAI-compatible API (127.0.0.1; port=, quant=)."""
     from seshat.backends.envs import require_env
-    from seshat.eval.evaluate import RUNTIME
+    from seshat.eval.evaluate import RUNTIME, pick_gguf
     from seshat.runs.rundir import find_run
-    from seshat.serve.server import refuse_public_host, running_server
-    from seshat.ui.demo import pick_gguf
+    from seshat.serve.server import running_server
 
-    names, settings, project_dir = run_settings(args, SERVE_SETTINGS, project_dir)
-    host = settings.get("host", "127.0.0.1")
-    refuse_public_host(host, settings.get("public", False))
-    run = find_run(project_dir.resolve(), names[0] if names else "latest")
+    name, settings, host, project_dir = _serving(args, project_dir)
+    run = find_run(project_dir.resolve(), name)
     gguf = pick_gguf(run, settings.get("quant"))
     runtime = require_env(RUNTIME, "cpu")
     with running_server(
         runtime, gguf, run.logs / "serve.log", host=host, port=settings.get("port", 8080)
     ) as server:
         click.echo(f"Serving {gguf.name} of {run.run_id} at {server.url} (Ctrl-C stops it).")
-        try:
-            while server.process.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            click.echo("Stopping the server.")
+        _until_interrupted(lambda: server.process.poll() is None, "server")
 
 
 @click.command()
@@ -78,23 +92,16 @@ def translate(
 @click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
 def demo(project_dir: Path, args: tuple[str, ...]) -> None:
     """The Gradio demo: translation, dictionary and grammar tabs (127.0.0.1; port=, quant=)."""
-    from seshat.serve.server import refuse_public_host
     from seshat.ui.demo import running_demo
 
-    names, settings, project_dir = run_settings(args, SERVE_SETTINGS, project_dir)
-    host = settings.get("host", "127.0.0.1")
-    refuse_public_host(host, settings.get("public", False))
+    name, settings, host, project_dir = _serving(args, project_dir)
     project = load(project_dir, ())
     with running_demo(
         project,
-        names[0] if names else "latest",
+        name,
         quant=settings.get("quant"),
         host=host,
         port=settings.get("port", 7860),
     ) as url:
         click.echo(f"Demo at {url} (Ctrl-C stops it).")
-        try:
-            while True:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            click.echo("Stopping the demo.")
+        _until_interrupted(lambda: True, "demo")

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from seshat.corpus.segment import Segment, SegmentError
-from seshat.errors import SeshatError
+from seshat.errors import DataError
 from seshat.yamlio import atomic_writer
 
 
-class CorpusFileError(SeshatError):
+class CorpusFileError(DataError):
     """A corpus file that cannot be read (with the file and line)."""
 
 
@@ -44,3 +44,29 @@ def read_segments(path: Path) -> Iterator[Segment]:
                     "this file is written by Seshat; rerun the stage that writes it "
                     "(`seshat data run`)",
                 ) from None
+
+
+def read_json_lines(path: Path) -> list[dict]:
+    """Every JSON line of a file Seshat wrote (formatted splits, their meta sidecars).
+
+    Raises:
+        CorpusFileError: A line that is not JSON (file and line named).
+    """
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise CorpusFileError(
+                    f"{path}, line {number}: not valid JSON ({exc.msg}).",
+                    "run `seshat data format` to write the formatted splits again",
+                ) from None
+    return rows
+
+
+def meta_path(chat_path: Path) -> Path:
+    """The ``.meta.jsonl`` sidecar of a formatted split (task, record, source, access per line)."""
+    return chat_path.with_suffix(".meta.jsonl")

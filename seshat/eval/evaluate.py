@@ -51,6 +51,34 @@ def exported_ggufs(run: RunDir) -> dict[str, Path]:
     return found
 
 
+def pick_gguf(run: RunDir, quant: str | None) -> Path:
+    """The exported GGUF to run: the asked quantization, else Q4_K_M, Q8_0, F32, any.
+
+    Raises:
+        ModelError: Nothing exported, or not the asked quantization.
+    """
+    ggufs = exported_ggufs(run)
+    if not ggufs:
+        raise ModelError(
+            f"Run {run.run_id} has no exported GGUF: llama.cpp (eval, serve, demo) runs GGUF files.",
+            f"run `seshat export {run.run_id}` first",
+        )
+    wanted = quant or next(q for q in ("Q4_K_M", "Q8_0", "F32", *ggufs) if q in ggufs)
+    if wanted not in ggufs:
+        raise ModelError(
+            f"Run {run.run_id} has no {wanted} GGUF (exported: {', '.join(sorted(ggufs))}).",
+            f"run `seshat export {run.run_id} quant={wanted}`, or pick an exported one",
+        )
+    return ggufs[wanted]
+
+
+def latest_scores(run: RunDir) -> dict[str, Any] | None:
+    """The ``scores.json`` of the run's latest evaluation, if any."""
+    latest = (run.status().get("eval") or {}).get("latest")
+    path = run.path / latest / "scores.json" if latest else None
+    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
+
+
 def choose_engine(
     run: RunDir, engine: str, quant: str | None, max_tokens: int, *, base: bool = False
 ) -> Engine:
@@ -76,21 +104,11 @@ def choose_engine(
             f"finish it with `seshat train resume={run.run_id}`, or evaluate a succeeded run "
             "(`seshat runs list`)",
         )
-    ggufs = exported_ggufs(run)
-    if engine == "llamacpp" or (engine == "auto" and ggufs):
-        if not ggufs:
-            raise ModelError(
-                f"Run {run.run_id} has no exported GGUF to evaluate with llama.cpp.",
-                f"run `seshat export {run.run_id}` first, or use engine=transformers",
-            )
-        wanted = quant or next(q for q in ("Q4_K_M", "Q8_0", "F32", *ggufs) if q in ggufs)
-        if wanted not in ggufs:
-            raise ModelError(
-                f"Run {run.run_id} has no {wanted} GGUF (exported: {', '.join(sorted(ggufs))}).",
-                f"run `seshat export {run.run_id} quant={wanted}`, or pick an exported one",
-            )
+    if engine == "llamacpp" or (engine == "auto" and exported_ggufs(run)):
+        gguf = pick_gguf(run, quant)
         env = require_env(RUNTIME, "cpu")
-        return llamacpp_engine(env.python, ggufs[wanted], f"gguf-{wanted}", max_tokens)
+        tag = "gguf-" + gguf.stem.removeprefix("model-")
+        return llamacpp_engine(env.python, gguf, tag, max_tokens)
     env = require_env(launch.backend, launch.flavour)
     if full:
         return hf_engine(env.python, run.output, None, "hf", max_tokens)
@@ -160,14 +178,17 @@ def evaluate_run(
     folder = run.path / EVAL_DIR / (chosen.tag if split == "test" else f"{chosen.tag}-{split}")
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    outputs = _answers(chosen, examples, folder, run, on_progress)
+    answers = _answers(chosen, examples, folder, run, on_progress)
+    outputs = [answers[e.key] for e in examples]
     seconds = time.monotonic() - started
     base_outputs, base_about = None, None
     if baseline:
-        base_outputs, base_about = _baseline(run, baseline, chosen, examples, split, on_progress)
+        base_outputs, base_about = _baseline(
+            run, baseline, chosen, examples, split, max_tokens, on_progress
+        )
     table = score_table(
         examples,
-        [outputs[e.key] for e in examples],
+        outputs,
         training,
         bootstrap=bootstrap,
         baseline=base_outputs,
@@ -185,7 +206,7 @@ def evaluate_run(
         "evaluated_at": utc_now(),
         **table,
         "verdicts": verdicts(table),
-        "samples": sample_rows(examples, [outputs[e.key] for e in examples]),
+        "samples": sample_rows(examples, outputs),
     }
     atomic_write_text(
         folder / "scores.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n"
@@ -206,18 +227,12 @@ def _answers(
     run: RunDir,
     on_progress: Callable[[str, int, int], None] | None,
 ) -> dict[str, str]:
+    def progress(done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress(engine.description, done, total)
+
     predictions = folder / "predictions.jsonl"
-    have = len(set(read_predictions(predictions)) & {e.key for e in examples})
-    count = [have]
-
-    def tick() -> None:
-        count[0] += 1
-        if on_progress:
-            on_progress(engine.description, count[0], len(examples))
-
-    if on_progress:
-        on_progress(engine.description, have, len(examples))
-    return generate(engine, examples, predictions, run.logs / f"eval-{engine.tag}.log", tick)
+    return generate(engine, examples, predictions, run.logs / f"eval-{engine.tag}.log", progress)
 
 
 def _baseline(
@@ -226,11 +241,12 @@ def _baseline(
     engine: Engine,
     examples: list[Any],
     split: str,
+    max_tokens: int,
     on_progress: Callable[[str, int, int], None] | None,
 ) -> tuple[list[str], dict[str, Any]]:
     """The baseline's answers: the untuned base model, or another run's predictions."""
     if baseline == "base":
-        base_engine = choose_engine(run, "transformers", None, 128, base=True)
+        base_engine = choose_engine(run, "transformers", None, max_tokens, base=True)
         folder = run.path / EVAL_DIR / (base_engine.tag if split == "test" else f"base-hf-{split}")
         folder.mkdir(parents=True, exist_ok=True)
         answers = _answers(base_engine, examples, folder, run, on_progress)

@@ -8,12 +8,11 @@ Repeated copies of one example (task weights above 1) are evaluated once.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seshat.corpus.jsonl import read_segments
+from seshat.corpus.jsonl import meta_path, read_json_lines, read_segments
 from seshat.data.split import SPLITS_DIR
 from seshat.errors import DataError
 
@@ -53,22 +52,6 @@ class Example:
     access: str | None
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"{path}, line {number}: not valid JSON ({exc.msg}).",
-                    "run `seshat data format` to write the formatted splits again",
-                ) from None
-    return rows
-
-
 def _records(root: Path, split: str) -> dict[str, dict[str, Any]]:
     path = root / SPLITS_DIR / f"{split}.jsonl"
     if not path.is_file():
@@ -100,12 +83,12 @@ def load_examples(
             f"The {split} split {chat_path} does not exist.",
             "run `seshat data run` (it writes data/formatted/), and keep `splits.test` above 0",
         )
-    chats = _read_jsonl(chat_path)
-    meta_path = chat_path.with_suffix(".meta.jsonl")
-    meta = _read_jsonl(meta_path) if meta_path.is_file() else [{} for _ in chats]
+    chats = read_json_lines(chat_path)
+    sidecar = meta_path(chat_path)
+    meta = read_json_lines(sidecar) if sidecar.is_file() else [{} for _ in chats]
     if len(meta) != len(chats):
         raise DataError(
-            f"{meta_path} has {len(meta)} lines for {len(chats)} examples in {chat_path}.",
+            f"{sidecar} has {len(meta)} lines for {len(chats)} examples in {chat_path}.",
             "run `seshat data format` to write both again",
         )
     records = _records(root, split)
@@ -163,9 +146,9 @@ def references_by_task(chat_path: Path) -> dict[str, list[str]]:
     """Every answer of a formatted split, by task (the random-target control draws from these)."""
     if not chat_path.is_file():
         return {}
-    chats = _read_jsonl(chat_path)
-    meta_path = chat_path.with_suffix(".meta.jsonl")
-    meta = _read_jsonl(meta_path) if meta_path.is_file() else [{} for _ in chats]
+    chats = read_json_lines(chat_path)
+    sidecar = meta_path(chat_path)
+    meta = read_json_lines(sidecar) if sidecar.is_file() else [{} for _ in chats]
     found: dict[str, list[str]] = {}
     for chat, about in zip(chats, meta, strict=False):
         if about.get("copy", 0):

@@ -101,9 +101,11 @@ def generate(
     examples: Sequence[Example],
     predictions: Path,
     log_path: Path,
-    on_done: Callable[[], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, str]:
     """Answer every example not yet answered in ``predictions``; return all answers by key.
+
+    ``on_progress(done, total)`` is called once with what was already answered, then per answer.
 
     Raises:
         ModelError: The engine failed (its log tail and a likely cause are in the message).
@@ -111,6 +113,9 @@ def generate(
     _forget_if_stale(engine, predictions)
     done = read_predictions(predictions)
     pending = [e for e in examples if e.key not in done]
+    count = [len(examples) - len(pending)]
+    if on_progress is not None:
+        on_progress(count[0], len(examples))
     if pending:
         _repair_tail(predictions)
         inputs = predictions.with_name(predictions.stem + ".inputs.jsonl")
@@ -123,8 +128,9 @@ def generate(
         )
 
         def on_line(line: str) -> None:
-            if line.strip() == "done" and on_done is not None:
-                on_done()
+            if line.strip() == "done" and on_progress is not None:
+                count[0] += 1
+                on_progress(count[0], len(examples))
 
         finished = run_logged(
             [*engine.argv, str(inputs), str(predictions), *engine.extra],
@@ -158,9 +164,9 @@ def _forget_if_stale(engine: Engine, predictions: Path) -> None:
     """Drop answers made by other model files than the engine's (a re-export, a retrained run)."""
     stamp = predictions.with_name(predictions.stem + ".model.json")
     now = json.dumps(engine.identity())
-    if (stamp.is_file() and stamp.read_text(encoding="utf-8") != now) or not stamp.is_file():
+    if not stamp.is_file() or stamp.read_text(encoding="utf-8") != now:
         predictions.unlink(missing_ok=True)
-    atomic_write_text(stamp, now)
+        atomic_write_text(stamp, now)
 
 
 def _repair_tail(path: Path) -> None:

@@ -109,9 +109,10 @@ def paired_bootstrap(
         n_samples=samples,
     )
     signatures, results = test()
+    # results: {"System": [...], <metric name>: [baseline, system]} in the order of ``metrics``
+    keys = [k for k in results if k != "System"]
     out: dict[str, dict[str, Any]] = {}
-    for name, metric in zip(METRICS, metrics.values(), strict=True):
-        key = next(k for k in results if k != "System" and k == _display_name(metric, results))
+    for name, key in zip(METRICS, keys, strict=True):
         base, ours = results[key]
         out[name] = {
             "baseline": float(base.score),
@@ -122,18 +123,3 @@ def paired_bootstrap(
             "signature": str(signatures[key]),
         }
     return out
-
-
-def _display_name(metric: Any, results: dict[str, Any]) -> str:
-    """The key under which PairedTest reports ``metric`` (sacrebleu names chrF++ ``chrF2++``)."""
-    wanted = type(metric).__name__.lower()
-    word_order = getattr(metric, "word_order", 0)
-    for key in results:
-        low = key.lower()
-        if key == "System":
-            continue
-        if wanted == "bleu" and low == "bleu":
-            return key
-        if wanted == "chrf" and low.startswith("chrf") and low.endswith("++") == (word_order > 0):
-            return key
-    raise KeyError(f"no result for {wanted}")

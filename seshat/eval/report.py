@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from seshat.errors import DataError
+from seshat.eval.evaluate import latest_scores
 from seshat.runs.rundir import RunDir, find_run
 from seshat.yamlio import atomic_write_text
 
@@ -43,12 +44,6 @@ def _metrics(run: RunDir) -> list[dict[str, Any]]:
             except json.JSONDecodeError:
                 continue
     return rows
-
-
-def _scores(run: RunDir) -> dict[str, Any] | None:
-    latest = (run.status().get("eval") or {}).get("latest")
-    path = run.path / latest / "scores.json" if latest else None
-    return json.loads(path.read_text(encoding="utf-8")) if path and path.is_file() else None
 
 
 def line_chart(series: dict[str, list[tuple[float, float]]], title: str) -> str:
@@ -90,10 +85,7 @@ def bar_chart(groups: dict[str, dict[str, float]], title: str) -> str:
     """An SVG grouped bar chart of ``{group: {bar: value 0..100}}``."""
     if not groups:
         return ""
-    bars = sorted(
-        {b for values in groups.values() for b in values},
-        key=list(dict.fromkeys(b for values in groups.values() for b in values)).index,
-    )
+    bars = list(dict.fromkeys(b for values in groups.values() for b in values))
     width = max(400, 60 + len(groups) * (len(bars) * 22 + 30))
     height, base = 260, 220
     top = max([v for values in groups.values() for v in values.values()] + [1.0])
@@ -138,7 +130,7 @@ def _run_section(run: RunDir, share: bool) -> str:
         "</b></p>",
         line_chart({k: v for k, v in curves.items() if v}, "Loss"),
     ]
-    scores = _scores(run)
+    scores = latest_scores(run)
     if scores is None:
         out.append(f"<p>Not evaluated yet: <code>seshat eval {_esc(run.run_id)}</code>.</p>")
         return "\n".join(out)
@@ -219,7 +211,7 @@ def _samples(scores: dict[str, Any], share: bool) -> str:
 def _comparison(runs: list[RunDir]) -> str:
     groups: dict[str, dict[str, float]] = {}
     for run in runs:
-        scores = _scores(run)
+        scores = latest_scores(run)
         for task, e in (scores or {}).get("tasks", {}).items():
             groups.setdefault(task, {})[run.run_id] = e["scores"]["chrf++"]["score"]
     if not groups:

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.runs.rundir import RunDir
 
 ACCESS_NOTE = {
@@ -30,16 +31,11 @@ def _spec(run: RunDir) -> dict[str, Any]:
 
 def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Each source's id, licence, access level and example count in the training split."""
-    import json
-
     counts: Counter[str] = Counter()
     train = run.read_json("data.json").get("train") or {}
-    meta = (run.root / train.get("path", "")).with_suffix(".meta.jsonl")
-    if train.get("path") and meta.is_file():
-        with open(meta, encoding="utf-8") as handle:
-            for line in handle:
-                if line.strip():
-                    counts[json.loads(line).get("source", "?")] += 1
+    sidecar = meta_path(run.root / train.get("path", ""))
+    if train.get("path") and sidecar.is_file():
+        counts.update(row.get("source", "?") for row in read_json_lines(sidecar))
     found = []
     for source in spec.get("sources") or []:
         found.append(

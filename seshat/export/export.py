@@ -17,7 +17,6 @@ complete, so an interrupted export never leaves half a GGUF where eval and serve
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -38,8 +37,8 @@ from seshat.runs.diagnose import relevant_tail
 from seshat.runs.launch import Launch
 from seshat.runs.merge import merge_run
 from seshat.runs.process import run_logged
-from seshat.runs.rundir import RunDir, find_run
-from seshat.stamps import file_blocks, utc_now
+from seshat.runs.rundir import RunDir, file_manifest, find_run
+from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
 
 EXPORT = "export"
@@ -66,13 +65,6 @@ def _run_json(
         if line.startswith("{"):
             return json.loads(line)
     raise ModelError(f"{what} printed no result; see {log}.", "run `seshat export` again")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    for block in file_blocks(path):
-        digest.update(block)
-    return digest.hexdigest()
 
 
 def _sample_texts(run: RunDir, count: int = 4) -> list[str]:
@@ -170,18 +162,18 @@ def quantize(runtime_env: BackendEnv, src: Path, dst: Path, quant: str, log: Pat
 def gguf_info(runtime_env: BackendEnv, gguf: Path, log: Path) -> Any:
     """Vocabulary size, embedding rows and metadata of a GGUF (raises on a corrupt file)."""
     _, pythonpath = converter_paths(runtime_env.path)
-    done = run_logged(
-        [runtime_env.python, SCRIPTS / "gguf_tool.py", "info", gguf],
-        log,
-        env={"PYTHONPATH": pythonpath},
-    )
-    result = next((json.loads(x) for x in reversed(done.tail) if x.startswith("{")), None)
-    if not done.ok or result is None:
-        raise ModelError(
-            f"{gguf} is not a readable GGUF file ({(done.tail or ['no output'])[-1].strip()}).",
-            "delete it and run `seshat export` again",
+    try:
+        return _run_json(
+            [runtime_env.python, SCRIPTS / "gguf_tool.py", "info", gguf],
+            log,
+            f"Reading {gguf}",
+            {"PYTHONPATH": pythonpath},
         )
-    return result
+    except ModelError as exc:
+        raise ModelError(
+            f"{gguf} is not a readable GGUF file. {exc.message}",
+            "delete it and run `seshat export` again",
+        ) from None
 
 
 def compare_logits(runtime_env: BackendEnv, gguf: Path, reference: Path, log: Path) -> Any:
@@ -239,13 +231,14 @@ def export_run(
     backend_env = require_env(launch.backend, launch.flavour)
     runtime_env = require_env(RUNTIME, "cpu", "see docs/export.md")
     say("merging the adapter into the base model")
-    if (run.output / "adapter_config.json").is_file():
-        merge_run(root, run.run_id)
-        model_dir = run.path / "merged"
-    elif (run.output / "config.json").is_file():
+    full = (
+        not (run.output / "adapter_config.json").is_file()
+        and (run.output / "config.json").is_file()
+    )
+    if full:  # a full fine-tune's output is the model itself
         model_dir = run.output
-    else:
-        merge_run(root, run.run_id)  # raises the clear "no adapter" error
+    else:  # merge_run explains a run without an adapter
+        merge_run(root, run.run_id)
         model_dir = run.path / "merged"
     scratch = run.path / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)
@@ -288,7 +281,8 @@ def export_run(
     record["access"] = dataset_level(
         [root / v["path"] for v in run.read_json("data.json").values() if v and v.get("path")]
     )
-    record["sha256"] = {q: _sha256(scratch / f) for q, f in files.items()}
+    hashes = file_manifest(scratch, {q: Path(f) for q, f in files.items()})
+    record["sha256"] = {q: entry["sha256"] for q, entry in hashes.items()}
     record["exported_at"] = utc_now()
     atomic_write_text(scratch / "Modelfile", modelfile(run, files, quants))
     atomic_write_text(scratch / "README.md", model_card(run, record))

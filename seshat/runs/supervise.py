@@ -60,12 +60,13 @@ def _signals_set_flag(flag: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+def stop_group(proc: subprocess.Popen[bytes], grace: float = GRACE_SECONDS) -> None:
+    """Stop a process started in its own session: SIGTERM to its group, SIGKILL after ``grace``."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + GRACE_SECONDS
+    deadline = time.monotonic() + grace
     while proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
@@ -133,7 +134,7 @@ def supervise(
         while open_streams:
             if stop.is_set() and not interrupted:
                 interrupted = True
-                _stop_group(proc)
+                stop_group(proc)
             # Tick by the clock, not on silence: a chatty backend never leaves the queue empty.
             if time.monotonic() >= next_tick:
                 on_tick()

@@ -180,8 +180,6 @@ def log_summary(run: RunDir, values: dict[str, Any]) -> str | None:
     settings = launch.get("tracking") or {}
     if settings.get("mode", "offline") == "disabled":
         return None
-    import contextlib
-
     saved = {k: os.environ.get(k) for k in wandb_environment(run.root)}
     try:
         os.environ.update(wandb_environment(run.root))
@@ -199,8 +197,7 @@ def log_summary(run: RunDir, values: dict[str, Any]) -> str | None:
             if value is None:
                 os.environ.pop(key, None)
             else:
-                with contextlib.suppress(KeyError):
-                    os.environ[key] = value
+                os.environ[key] = value
 
 
 def sync_run(run: RunDir) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from seshat.backends.envs import BackendEnv
 from seshat.errors import ModelError, SeshatError
+from seshat.runs.supervise import stop_group
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -108,7 +108,7 @@ def supervised(
             time.sleep(0.3)
         yield process
     finally:
-        stop(process)
+        stop_group(process)
         handle.close()
 
 
@@ -135,20 +135,6 @@ def running_server(
     url = f"http://{host}:{port}/v1"
     with supervised(argv, log, f"{url}/models", "llama.cpp server") as process:
         yield Server(process, host, port, log)
-
-
-def stop(process: subprocess.Popen[bytes], grace: float = 10.0) -> None:
-    """Stop the server's whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def refuse_public_host(host: str, allow: bool) -> None:

@@ -15,8 +15,7 @@ from typing import Any
 from seshat.access import dataset_level
 from seshat.backends.envs import require_env
 from seshat.config.loader import LoadedProject
-from seshat.errors import ModelError
-from seshat.eval.evaluate import RUNTIME, exported_ggufs
+from seshat.eval.evaluate import RUNTIME, latest_scores, pick_gguf
 from seshat.export.card import ACCESS_NOTE
 from seshat.paths import PACKAGE_DIR
 from seshat.runs.rundir import RunDir, find_run
@@ -28,17 +27,11 @@ APP = PACKAGE_DIR / "ui" / "app.py"
 
 
 def _scores(run: RunDir) -> dict[str, Any]:
-    latest = (run.status().get("eval") or {}).get("latest")
-    path = run.path / latest / "scores.json" if latest else None
-    if not path or not path.is_file():
-        return {}
-    record = json.loads(path.read_text(encoding="utf-8"))
+    """The headline chrF++ and verdict per task of the latest evaluation."""
+    record = latest_scores(run) or {"tasks": {}}
     return {
-        task: {
-            "chrf++": entry["scores"]["chrf++"]["score"],
-            "beats_controls": entry["beats_controls"],
-        }
-        for task, entry in record["tasks"].items()
+        task: {"chrf++": e["scores"]["chrf++"]["score"], "beats_controls": e["beats_controls"]}
+        for task, e in record["tasks"].items()
     }
 
 
@@ -59,23 +52,6 @@ def demo_config(project: LoadedProject, run: RunDir, gguf: Path) -> dict[str, An
         "access": level,
         "access_note": ACCESS_NOTE.get(level, ""),
     }
-
-
-def pick_gguf(run: RunDir, quant: str | None) -> Path:
-    """The GGUF the demo loads (the asked quantization, else Q4_K_M, else any)."""
-    ggufs = exported_ggufs(run)
-    if not ggufs:
-        raise ModelError(
-            f"Run {run.run_id} has no exported GGUF: serving and the demo run the model through llama.cpp.",
-            f"run `seshat export {run.run_id}` first",
-        )
-    wanted = quant or next(q for q in ("Q4_K_M", "Q8_0", *ggufs) if q in ggufs)
-    if wanted not in ggufs:
-        raise ModelError(
-            f"Run {run.run_id} has no {wanted} GGUF (exported: {', '.join(sorted(ggufs))}).",
-            f"run `seshat export {run.run_id} quant={wanted}`",
-        )
-    return ggufs[wanted]
 
 
 @contextlib.contextmanager

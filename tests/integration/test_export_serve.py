@@ -18,7 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
+from conftest import REPO, TINY, run_cli
 
 from seshat.backends.envs import install
 from seshat.errors import ModelError
@@ -31,12 +31,8 @@ TRAIN = [
     "training.max_steps=6",
     "training.save_steps=6",
     "training.eval_steps=3",
-    "training.lora.rank=8",
-    "training.lora.alpha=16",
-    "training.sequence_len=128",
-    "training.micro_batch_size=2",
-    "training.gradient_accumulation_steps=1",
     "training.lr=5e-3",
+    *TINY,
 ]
 
 

@@ -15,19 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SESHAT, run_cli
+from conftest import REPO, SESHAT, TINY, run_cli
 
 from seshat.backends.envs import install
 
 pytestmark = pytest.mark.integration
 FIXTURES = REPO / "tests" / "fixtures"
-TINY = [
-    "training.lora.rank=8",
-    "training.lora.alpha=16",
-    "training.sequence_len=128",
-    "training.micro_batch_size=2",
-    "training.gradient_accumulation_steps=1",
-]
 
 
 @pytest.fixture(scope="module")
