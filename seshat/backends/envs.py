@@ -36,7 +36,13 @@ MARKER = "seshat-env.json"
 REQUIREMENTS_DIR = PACKAGE_DIR / "backends" / "requirements"
 PROBE = PACKAGE_DIR / "backends" / "probes" / "schema_probe.py"
 # envs that are not training backends -> what they are for
-TOOLS = {"llamacpp": "llama.cpp runtime: GGUF export, evaluation, serving, demo"}
+TOOLS = {
+    "llamacpp": "llama.cpp runtime: GGUF export, evaluation, serving, demo",
+    "skypilot": "SkyPilot client: cloud launch (`seshat launch`)",
+}
+# the packages whose versions a tool env's marker records
+TOOL_PACKAGES = {"llamacpp": ("llama_cpp_python", "gradio"), "skypilot": ("skypilot",)}
+NATIVE = "llamacpp"  # compiled for this CPU: its env key includes the CPU's identity
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ def planned_env(backend: str, device: str, requirements: Path | None = None) -> 
         raise BackendEnvError(
             f"No requirement file {req}.", "pass an existing file with --requirements"
         )
-    key = env_key(req, _cpu_identity() if backend in TOOLS and device == "cpu" else "")
+    key = env_key(req, _cpu_identity() if backend == NATIVE and device == "cpu" else "")
     path = seshat_home() / "envs" / f"{backend}-{device}-{key}"
     info: dict[str, Any] = {}
     if (path / MARKER).is_file():
@@ -231,7 +237,7 @@ def install(
 
     step("create venv", [sys.executable, "-m", "venv", env.path])
     pip: list[str | Path] = [env.python, "-m", "pip", "install", "--progress-bar", "off"]
-    if backend in TOOLS:
+    if backend == NATIVE:
         from seshat.export import runtime
 
         pip += runtime.prepare(env.path, env.python, req, step)
@@ -252,7 +258,7 @@ def install(
     snapshot = (
         json.loads((env.path / "schema.json").read_text(encoding="utf-8"))
         if backend not in TOOLS
-        else {"versions": _pinned_versions(freeze.stdout, ("llama_cpp_python", "gradio"))}
+        else {"versions": _pinned_versions(freeze.stdout, TOOL_PACKAGES[backend])}
     )
     info = {
         "backend": backend,

@@ -11,13 +11,13 @@ import click
 def backend() -> None:
     """Install and list the managed venvs (one per backend or tool x device).
 
-    NAME is a training backend (axolotl, llamafactory) or llamacpp: the llama.cpp runtime that
-    GGUF export, evaluation, serving and the demo use.
+    NAME is a training backend (axolotl, llamafactory), llamacpp (the llama.cpp runtime that
+    GGUF export, evaluation, serving and the demo use) or skypilot (the cloud launcher).
     """
 
 
 @backend.command("install")
-@click.argument("name", type=click.Choice(["axolotl", "llamafactory", "llamacpp"]))
+@click.argument("name", type=click.Choice(["axolotl", "llamafactory", "llamacpp", "skypilot"]))
 @click.option(
     "--device",
     type=click.Choice(["cpu", "rocm", "cuda"]),

@@ -109,6 +109,27 @@ def run_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
         click.echo(f"{stage}: {'up to date' if action == 'fresh' else 'ran'}")
 
 
+@data.command("export")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@project_option
+@overrides_argument
+def export_cmd(out: Path, project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Write the formatted splits to OUT, keeping only what the access policy lets leave.
+
+    By default only public records are exported (rule access.rules.dataset_export); the rest are
+    counted in OUT/manifest.json, never copied.
+    """
+    from seshat.data.publish import export_dataset
+
+    summary = export_dataset(load(project_dir, overrides), out)
+    for name, part in summary["splits"].items():
+        dropped = sum((summary["left_out"].get(name) or {}).get("levels", {}).values())
+        click.echo(
+            f"  {name}: {sum(part['levels'].values())} example(s) exported, {dropped} left out"
+        )
+    click.echo(f"Exported to {out} (manifest.json and README.md describe it).")
+
+
 @data.command("status")
 @project_option
 @overrides_argument

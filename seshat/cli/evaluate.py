@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from seshat.cli.options import boolean, project_option, run_settings
+from seshat.cli.options import boolean, gate, project_option, run_settings
 
 EVAL_SETTINGS = {
     "engine": str,
@@ -38,6 +38,7 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
     from seshat.eval.evaluate import evaluate_run
 
     names, settings, project_dir = run_settings(args, EVAL_SETTINGS, project_dir)
+    settings["gate"] = gate(project_dir, settings)
     console = Console(stderr=True)
     with Progress(
         "[progress.description]{task.description}",
@@ -96,5 +97,6 @@ def report(project_dir: Path, args: tuple[str, ...]) -> None:
         names or ["latest"],
         settings.get("out"),
         settings.get("share", False),
+        gate(project_dir, settings),
     )
     click.echo(f"Report: {path}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from seshat.cli.options import boolean, project_option, run_settings
+from seshat.cli.options import boolean, gate, project_option, run_settings
 
 
 @click.command()
@@ -20,6 +20,7 @@ def export(project_dir: Path, args: tuple[str, ...]) -> None:
     dev_limit=40       dev examples for the chrF++ check of each file (0: skip)
     verify=false       skip the logits comparison (it loads the merged model in f32)
     force=true         export again
+    access.overrides.model_export="who agreed, when"   export despite the access policy (logged)
     """  # noqa: D301
     from rich.console import Console
 
@@ -35,6 +36,7 @@ def export(project_dir: Path, args: tuple[str, ...]) -> None:
         },
         project_dir,
     )
+    settings["gate"] = gate(project_dir, settings)
     if "quant" in settings:
         settings["quants"] = settings.pop("quant")
     console = Console(stderr=True)

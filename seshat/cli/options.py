@@ -73,6 +73,9 @@ def run_settings(
         known: Accepted keys and the function that parses each value.
         project_dir: ``-C DIR`` (a ``project=DIR`` item wins).
 
+    ``access.*`` items (overrides of the access policy) are collected, unparsed, under the
+    ``access`` setting: pass them to :func:`gate`.
+
     Raises:
         ConfigError: An unknown key, or a value its parser rejects.
     """
@@ -83,6 +86,9 @@ def run_settings(
     for item in items:
         if "=" not in item:
             names.append(item)
+            continue
+        if item.startswith("access."):  # the access policy, e.g. access.overrides.model_export=...
+            settings.setdefault("access", []).append(item)
             continue
         key, _, raw = item.partition("=")
         if key not in known:
@@ -95,3 +101,10 @@ def run_settings(
         except ValueError:
             raise ConfigError(f"Bad value in {item!r}.", f"give {key} a valid value") from None
     return names, settings, project_dir
+
+
+def gate(project_dir: Path, settings: dict[str, Any]) -> Any:
+    """The project's access gate, with the ``access.*`` items of ``settings`` (taken out of it)."""
+    from seshat.access import Gate
+
+    return Gate.for_project(project_dir.resolve(), settings.pop("access", []))

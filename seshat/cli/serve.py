@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from seshat.cli.options import boolean, load, project_option, run_settings
+from seshat.cli.options import boolean, gate, load, project_option, run_settings
 
 SERVE_SETTINGS = {"quant": str, "host": str, "port": int, "public": boolean}
 
@@ -39,13 +39,15 @@ def _until_interrupted(alive: Callable[[], bool], what: str) -> None:
 def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     """Serve RUN's GGUF with llama.cpp's OpenAI-compatible API (127.0.0.1; port=, quant=)."""
     from seshat.backends.envs import require_env
+    from seshat.config.models import Destination
     from seshat.eval.evaluate import RUNTIME, pick_gguf
     from seshat.runs.rundir import find_run
-    from seshat.serve.server import running_server
+    from seshat.serve.server import admit, running_server
 
     name, settings, host, project_dir = _serving(args, project_dir)
     run = find_run(project_dir.resolve(), name)
     gguf = pick_gguf(run, settings.get("quant"))
+    admit(gate(project_dir, settings), run, Destination.served_api, host)
     runtime = require_env(RUNTIME, "cpu")
     with running_server(
         runtime, gguf, run.logs / "serve.log", host=host, port=settings.get("port", 8080)
@@ -95,7 +97,7 @@ def demo(project_dir: Path, args: tuple[str, ...]) -> None:
     from seshat.ui.demo import running_demo
 
     name, settings, host, project_dir = _serving(args, project_dir)
-    project = load(project_dir, ())
+    project = load(project_dir, tuple(settings.pop("access", [])))
     with running_demo(
         project,
         name,

@@ -88,6 +88,83 @@ class Source(Strict):
     options: dict[str, object] = Field(
         default_factory=dict, description="Reader options (column mapping, SFM markers, tiers...)."
     )
+    record_access: dict[str, AccessLevel] = Field(
+        default_factory=dict,
+        description="Per-record levels that override `access`, keyed by the record's own id "
+        "(Toolbox ref, entry guid, annotation id), 'file:line', or Seshat's record id.",
+    )
+
+
+class Destination(StrEnum):
+    """Where data, or something derived from it, can go. Each is a rule of the access policy."""
+
+    local_training = "local_training"
+    cloud_launch = "cloud_launch"
+    wandb_metrics = "wandb_metrics"
+    wandb_samples = "wandb_samples"
+    shared_report = "shared_report"
+    dataset_export = "dataset_export"
+    model_export = "model_export"
+    demo_ui = "demo_ui"
+    served_api = "served_api"
+    network = "network"
+
+
+DEFAULT_RULES: dict[Destination, AccessLevel] = {
+    Destination.local_training: AccessLevel.sacred,
+    Destination.cloud_launch: AccessLevel.public,
+    Destination.wandb_metrics: AccessLevel.sacred,
+    Destination.wandb_samples: AccessLevel.public,
+    Destination.shared_report: AccessLevel.public,
+    Destination.dataset_export: AccessLevel.public,
+    Destination.model_export: AccessLevel.restricted,
+    Destination.demo_ui: AccessLevel.restricted,
+    Destination.served_api: AccessLevel.restricted,
+    Destination.network: AccessLevel.public,
+}
+
+
+class Community(Strict):
+    """A community that owns material: who to ask, and what was agreed."""
+
+    contact: str | None = Field(default=None, description="Who speaks for it about the data.")
+    notes: str | None = Field(default=None, description="Agreements, conditions, dates.")
+
+
+class AccessPolicy(Strict):
+    """Which levels may go to which destinations, and the explicit overrides of those rules."""
+
+    rules: dict[Destination, AccessLevel] = Field(
+        default_factory=dict,
+        description="Most closed level allowed per destination; unset ones keep the cautious "
+        "defaults (anything above public stays on this machine). Destinations: "
+        + ", ".join(d.value for d in Destination)
+        + ".",
+    )
+    overrides: dict[Destination, str] = Field(
+        default_factory=dict,
+        description="Explicit permission, with its reason, to send anything to a destination "
+        "despite its rule, e.g. cloud_launch: 'Council approval 2026-10-02, minutes in docs/'. "
+        "Every use is logged in .seshat/access.jsonl and the run dir.",
+    )
+    communities: dict[str, Community] = Field(
+        default_factory=dict, description="Named communities that sources can belong to."
+    )
+
+    @field_validator("overrides")
+    @classmethod
+    def _reasons(cls, value: dict[Destination, str]) -> dict[Destination, str]:
+        for destination, reason in value.items():
+            if not str(reason).strip() or str(reason).strip().lower() in {"true", "yes", "1"}:
+                raise ValueError(
+                    f"the override of {destination.value} needs a reason (who agreed, when), "
+                    "not just 'true'"
+                )
+        return value
+
+    def limit(self, destination: Destination) -> AccessLevel:
+        """The most closed level allowed to ``destination``."""
+        return self.rules.get(destination, DEFAULT_RULES[destination])
 
 
 class TaskMix(Strict):
@@ -286,6 +363,9 @@ class Project(Strict):
         default="strix-halo", description="Hardware profile name (see `seshat profiles list`)."
     )
     tracking: Tracking = Field(default_factory=Tracking, description="Experiment tracking.")
+    access: AccessPolicy = Field(
+        default_factory=AccessPolicy, description="Access policy: rules, overrides, communities."
+    )
 
     @model_validator(mode="after")
     def _unique_source_ids(self) -> Project:
@@ -294,4 +374,18 @@ class Project(Strict):
             if source.id in seen:
                 raise ValueError(f"source id {source.id!r} is used twice; ids must be unique")
             seen.add(source.id)
+        return self
+
+    @model_validator(mode="after")
+    def _known_communities(self) -> Project:
+        named = self.access.communities
+        if not named:
+            return self
+        for source in self.sources:
+            unknown = [c for c in source.communities if c not in named]
+            if unknown:
+                raise ValueError(
+                    f"source {source.id!r} names communities {unknown} that access.communities "
+                    f"does not list (it lists {sorted(named)})"
+                )
         return self

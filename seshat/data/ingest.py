@@ -180,4 +180,5 @@ def context_for(project: LoadedProject, source: Source) -> ReaderContext:
         translation_codes=(spec.source_language.code, *spec.source_language.codes.values()),
         target_name=spec.language.name,
         translation_name=spec.source_language.name,
+        record_access={key: level.value for key, level in source.record_access.items()},
     )

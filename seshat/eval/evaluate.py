@@ -2,8 +2,8 @@
 
 Results go into ``runs/<id>/eval/<engine tag>/``: ``predictions.jsonl`` (appended as answers are
 made; a rerun only generates what is missing), ``scores.json`` (every score with its sacrebleu
-signature, controls, verdicts, samples) and a short ``summary.md``. The scores, never the samples,
-also go into the run's W&B record.
+signature, controls, verdicts, samples) and a short ``summary.md``. The scores also go into the
+run's W&B record, with only the samples that the access policy lets go there.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
+from seshat.access import Gate, run_holdings
 from seshat.backends.envs import require_env
-from seshat.config.models import ModelSpec
+from seshat.config.models import Destination, ModelSpec
 from seshat.errors import DataError, ModelError
 from seshat.eval.examples import load_examples, references_by_task
 from seshat.eval.generate import Engine, generate, hf_engine, llamacpp_engine, read_predictions
@@ -152,6 +153,7 @@ def evaluate_run(
     max_tokens: int = 128,
     bootstrap: int = 1000,
     on_progress: Callable[[str, int, int], None] | None = None,
+    gate: Gate | None = None,
 ) -> dict[str, Any]:
     """Evaluate run ``name`` and write ``runs/<id>/eval/<engine>/``.
 
@@ -166,6 +168,7 @@ def evaluate_run(
         max_tokens: Longest answer.
         bootstrap: Resamples for confidence intervals and the paired test.
         on_progress: ``(what, done, total)`` after every answer.
+        gate: The access policy for what goes to W&B (default: the project's).
 
     Returns:
         The scores record (also written to ``scores.json``).
@@ -216,7 +219,7 @@ def evaluate_run(
         run.status()["state"],
         eval={"latest": str(folder.relative_to(run.path)), "headline": headline(record)},
     )
-    _track(run, record)
+    _track(run, record, gate or Gate.for_project(root))
     return record
 
 
@@ -308,13 +311,33 @@ def summary_markdown(record: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _track(run: RunDir, record: dict[str, Any]) -> None:
-    """Put the scores (never the samples) into the run's W&B record, if tracking is on."""
-    from seshat.runs.tracking import log_summary
+def _track(run: RunDir, record: dict[str, Any], gate: Gate) -> None:
+    """Put the scores into the run's W&B record, and the samples the policy lets go there.
 
+    Scores pass ``wandb_metrics``; each sample passes ``wandb_samples`` (by default only those of
+    public records) and the rest are left out, with the decision logged.
+    """
+    from seshat.runs.tracking import log_summary, tracking_enabled
+
+    if not tracking_enabled(run):
+        return
+    gate.require(
+        Destination.wandb_metrics,
+        run_holdings(run.path),
+        f"the scores of run {run.run_id}",
+        run.path,
+    )
     flat = {}
     for task, entry in record["tasks"].items():
         for metric, value in entry["scores"].items():
             flat[f"eval/{record['engine']}/{task}/{metric}"] = value["score"]
         flat[f"eval/{record['engine']}/{task}/beats_controls"] = entry["beats_controls"]
-    log_summary(run, flat)
+    samples = gate.select(
+        Destination.wandb_samples,
+        record["samples"]["first"],
+        f"evaluation samples of run {run.run_id}",
+        run.path,
+    )
+    columns = ("task", "input", "reference", "output", "chrf++", "access")
+    table = [[row.get(c) for c in columns] for row in samples]
+    log_summary(run, flat, tables={f"eval/{record['engine']}/samples": (columns, table)})

@@ -41,6 +41,7 @@ class Example:
         source_text: The input of the task (the sentence to translate, the word to define).
         record: The record id, if known.
         access: The access level of the record, if known.
+        source: The id of the data source it comes from, if known.
     """
 
     key: str
@@ -50,6 +51,7 @@ class Example:
     source_text: str
     record: str | None
     access: str | None
+    source: str | None = None
 
 
 def _records(root: Path, split: str) -> dict[str, dict[str, Any]]:
@@ -116,6 +118,7 @@ def load_examples(
                 source_text=source or _last_line(user),
                 record=about.get("record"),
                 access=about.get("access"),
+                source=about.get("source"),
             )
         )
     if not examples:

@@ -3,7 +3,8 @@
 Inline SVG, no scripts, no network: loss curves, scores per task next to their controls, a comparison across runs, and
 sample outputs beside their references, the worst first: what a linguist reads first.
 
-A report meant for sharing (``share=true``) leaves out every sample whose record is not public.
+A report meant for sharing (``share=true``) shows only the samples that the access policy lets go
+to ``shared_report`` (by default, those of public records); the decision is logged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from seshat.access import Gate, run_level
+from seshat.config.models import Destination
 from seshat.errors import DataError
 from seshat.eval.evaluate import latest_scores
 from seshat.runs.rundir import RunDir, find_run
@@ -116,7 +119,7 @@ def bar_chart(groups: dict[str, dict[str, float]], title: str) -> str:
     return "".join(parts)
 
 
-def _run_section(run: RunDir, share: bool) -> str:
+def _run_section(run: RunDir, sharing: Gate | None) -> str:
     rows = _metrics(run)
     status = run.status()
     curves = {
@@ -126,8 +129,8 @@ def _run_section(run: RunDir, share: bool) -> str:
     out = [
         f"<h2>Run {_esc(run.run_id)}</h2>",
         f"<p>State: {_esc(status.get('state'))}; duration {_esc(status.get('duration_s'))} s; "
-        f"access level of its data: <b>{_esc((status.get('export') or {}).get('access', 'see audit'))}"
-        "</b></p>",
+        f"access level of its data: <b>{_esc(run_level(run.path))}</b> "
+        f"(<code>seshat audit {_esc(run.run_id)}</code> lists its sources)</p>",
         line_chart({k: v for k, v in curves.items() if v}, "Loss"),
     ]
     scores = latest_scores(run)
@@ -148,7 +151,7 @@ def _run_section(run: RunDir, share: bool) -> str:
         for task, e in scores["tasks"].items()
     }
     out.append(bar_chart(groups, "chrF++ per task, beside its controls"))
-    out.append(_samples(scores, share))
+    out.append(_samples(run, scores, sharing))
     return "\n".join(out)
 
 
@@ -178,20 +181,26 @@ def _score_table(scores: dict[str, Any]) -> str:
     return f"<table>{head}{''.join(body)}</table><ul>{verdicts}</ul>{signatures}"
 
 
-def _samples(scores: dict[str, Any], share: bool) -> str:
+def _samples(run: RunDir, scores: dict[str, Any], sharing: Gate | None) -> str:
     out = []
     for title, key in (
         ("Worst outputs (lowest sentence chrF++)", "worst"),
         ("First outputs", "first"),
     ):
         rows = scores["samples"][key]
-        hidden = [r for r in rows if share and r.get("access") != "public"]
-        shown = [r for r in rows if r not in hidden]
+        shown = (
+            rows
+            if sharing is None
+            else sharing.select(
+                Destination.shared_report, rows, f"samples of run {run.run_id}", run.path
+            )
+        )
+        hidden = [r for r in rows if r not in shown]
         out.append(f"<h3>{title}</h3>")
         if hidden:
             out.append(
-                f"<p>{len(hidden)} sample(s) left out: their records are not public "
-                "(share=true).</p>"
+                f"<p>{len(hidden)} sample(s) left out: the access policy keeps their records "
+                "out of shared reports (share=true).</p>"
             )
         if shown:
             out.append(
@@ -228,9 +237,20 @@ def _comparison(runs: list[RunDir]) -> str:
 
 
 def write_report(
-    root: Path, names: list[str], out: Path | None = None, share: bool = False
+    root: Path,
+    names: list[str],
+    out: Path | None = None,
+    share: bool = False,
+    gate: Gate | None = None,
 ) -> Path:
     """Write the HTML report of one or more runs; return its path.
+
+    Args:
+        root: Project folder.
+        names: Run ids, prefixes or ``latest``.
+        out: Where to write it (default: in the first run's folder).
+        share: A report meant for sharing: samples pass the ``shared_report`` rule.
+        gate: The access policy (default: the project's).
 
     Raises:
         DataError: No run given.
@@ -241,7 +261,7 @@ def write_report(
     target = out or (runs[0].path / ("report.html" if len(runs) == 1 else "compare.html"))
     title = "Seshat report: " + ", ".join(r.run_id for r in runs)
     banner = (
-        "This report is meant for sharing: samples from non-public records are left out."
+        "This report is meant for sharing: samples the access policy keeps from shared reports are left out."
         if share
         else "This report shows sample outputs of the training data's languages: check the "
         "access levels before you share it (or write it with share=true)."
@@ -249,7 +269,8 @@ def write_report(
     body = [f"<h1>{_esc(title)}</h1>", f'<p class="banner">{_esc(banner)}</p>']
     if len(runs) > 1:
         body.append(_comparison(runs))
-    body += [_run_section(run, share) for run in runs]
+    sharing = (gate or Gate.for_project(root)) if share else None
+    body += [_run_section(run, sharing) for run in runs]
     page = (
         f'<!doctype html><html><head><meta charset="utf-8"><title>{_esc(title)}</title>'
         f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>\n"

@@ -109,6 +109,8 @@ def sample_rows(
             "output": out,
             "chrf++": round(sentence_chrf(out, e.reference), 2),
             "access": e.access,
+            "source": e.source,
+            "record": e.record,
         }
         for e, out in zip(examples, outputs, strict=True)
     ]

@@ -7,12 +7,11 @@ inherited access level, the evaluation scores with their signatures, and the ver
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import yaml
 
-from seshat.corpus.jsonl import meta_path, read_json_lines
+from seshat.access import run_holdings
 from seshat.runs.rundir import RunDir
 
 ACCESS_NOTE = {
@@ -30,21 +29,20 @@ def _spec(run: RunDir) -> dict[str, Any]:
 
 
 def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each source's id, licence, access level and example count in the training split."""
-    counts: Counter[str] = Counter()
-    train = run.read_json("data.json").get("train") or {}
-    sidecar = meta_path(run.root / train.get("path", ""))
-    if train.get("path") and sidecar.is_file():
-        counts.update(row.get("source", "?") for row in read_json_lines(sidecar))
+    """Each source's id, licence, communities, consent and training examples per access level."""
+    held = run_holdings(run.path, ("train",))
     found = []
     for source in spec.get("sources") or []:
+        levels = held.counts.get(source.get("id"), {})
         found.append(
             {
                 "id": source.get("id"),
                 "format": source.get("format"),
                 "license": source.get("license") or "not stated",
-                "access": source.get("access", "community"),
-                "examples": counts.get(source.get("id"), 0),
+                "communities": ", ".join(source.get("communities") or []) or "-",
+                "consent": source.get("consent") or "not stated",
+                "access": ", ".join(f"{level} {n}" for level, n in levels.items())
+                or f"{source.get('access', 'community')} (no training examples)",
             }
         )
     return found
@@ -70,13 +68,13 @@ def model_card(run: RunDir, record: dict[str, Any]) -> str:
         "- Files: " + ", ".join(f"`{name}` ({quant})" for quant, name in record["files"].items()),
         "",
         "## Training data",
-        "| source | format | licence | access | training examples |",
-        "|---|---|---|---|---|",
+        "| source | format | licence | communities | consent | training examples per access level |",
+        "|---|---|---|---|---|---|",
     ]
     for source in _sources(run, spec):
         lines.append(
-            f"| {source['id']} | {source['format']} | {source['license']} | {source['access']} | "
-            f"{source['examples']} |"
+            f"| {source['id']} | {source['format']} | {source['license']} | "
+            f"{source['communities']} | {source['consent']} | {source['access']} |"
         )
     lines += ["", "## Evaluation"]
     evaluated = status.get("eval") or {}

@@ -23,8 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from seshat.access import dataset_level
+from seshat.access import Gate, run_holdings
 from seshat.backends.envs import BackendEnv, require_env
+from seshat.config.models import Destination
 from seshat.errors import ModelError
 from seshat.eval.evaluate import RUNTIME, base_model
 from seshat.eval.examples import load_examples
@@ -210,6 +211,7 @@ def export_run(
     verify: bool = True,
     force: bool = False,
     on_step: Callable[[str], None] | None = None,
+    gate: Gate | None = None,
 ) -> dict[str, Any]:
     """Export run ``name`` to GGUF files in ``runs/<id>/export/``; return the export record.
 
@@ -221,12 +223,21 @@ def export_run(
         verify: Compare logits with the merged model (needs the model in memory in f32).
         force: Export again even if ``export/`` exists.
         on_step: Receives a line per step (progress display).
+        gate: The access policy (default: the project's); the model inherits the most closed
+            level of its training data, and ``model_export`` must allow it.
+
+    Raises:
+        AccessError: The policy does not allow a model of this data to be exported.
     """
     say = on_step or (lambda _line: None)
     run = find_run(root, name)
     target = run.path / EXPORT
     if target.is_dir() and not force and (run.status().get("export") or {}).get("files"):
         return run.status()["export"] | {"reused": True}
+    held = run_holdings(run.path, ("train",))
+    decision = (gate or Gate.for_project(root)).require(
+        Destination.model_export, held, f"the model of run {run.run_id}", run.path
+    )
     launch = Launch.load(run)
     backend_env = require_env(launch.backend, launch.flavour)
     runtime_env = require_env(RUNTIME, "cpu", "see docs/export.md")
@@ -278,9 +289,8 @@ def export_run(
         record["verification"]["logits"] = {"passed": None, "skipped": "verify=false"}
     if dev_limit:
         record["quality"] = _quality(run, runtime_env, scratch, files, dev_limit, say)
-    record["access"] = dataset_level(
-        [root / v["path"] for v in run.read_json("data.json").values() if v and v.get("path")]
-    )
+    record["access"] = held.level
+    record["access_decision"] = {"limit": decision.limit, "override": decision.override}
     hashes = file_manifest(scratch, {q: Path(f) for q, f in files.items()})
     record["sha256"] = {q: entry["sha256"] for q, entry in hashes.items()}
     record["exported_at"] = utc_now()

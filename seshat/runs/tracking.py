@@ -14,6 +14,7 @@ import os
 import queue
 import threading
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -95,12 +96,21 @@ class Tracker:
         run: The Seshat run (its id is the W&B run id, so a resume continues the same W&B run).
         settings: ``tracking.wandb`` of the run's spec (mode, project, entity).
         config: What to log as the W&B config (resolved spec, plan, command).
+        save_logs: Whether the backend's logs may go into the W&B record: they can quote
+            training examples, so the access gate decides (``wandb_samples``).
     """
 
-    def __init__(self, run: RunDir, settings: dict[str, Any], config: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        run: RunDir,
+        settings: dict[str, Any],
+        config: dict[str, Any],
+        save_logs: bool = False,
+    ) -> None:
         self.run = run
         self.settings = settings
         self.config = config
+        self.save_logs = save_logs
         self.rows: queue.Queue[object] = queue.Queue()
         self.error: str | None = None
         self.thread: threading.Thread | None = None
@@ -159,7 +169,7 @@ class Tracker:
                     exit_code = 0 if status.get("state") == "succeeded" else 1
                     for key in ("state", "exit_code", "duration_s", "last_checkpoint"):
                         wb.summary[key] = status.get(key)
-                    for log in ("stdout.log", "stderr.log"):
+                    for log in ("stdout.log", "stderr.log") if self.save_logs else ():
                         if (self.run.logs / log).is_file():
                             wb.save(str(self.run.logs / log), base_path=str(self.run.path))
                     break
@@ -170,21 +180,42 @@ class Tracker:
             wb.finish(exit_code=exit_code)
 
 
-def log_summary(run: RunDir, values: dict[str, Any]) -> str | None:
+def _settings(run: RunDir) -> dict[str, Any]:
+    launch = run.read_json("launch.json") if (run.path / "launch.json").is_file() else {}
+    return launch.get("tracking") or {}
+
+
+def tracking_enabled(run: RunDir) -> bool:
+    """Whether the run has a W&B record (``tracking.wandb.mode`` is not ``disabled``)."""
+    return _settings(run).get("mode", "offline") != "disabled"
+
+
+def log_summary(
+    run: RunDir,
+    values: dict[str, Any],
+    tables: dict[str, tuple[Sequence[str], list[list[Any]]]] | None = None,
+) -> str | None:
     """Add ``values`` to the summary of the run's W&B record (same id: the same W&B run).
 
-    Only numbers and flags go here (scores, never samples). Returns an error text if W&B failed;
-    a W&B failure never fails the caller.
+    Args:
+        run: The run.
+        values: Numbers and flags (scores).
+        tables: ``{name: (columns, rows)}``: rows the caller's access gate let through.
+
+    Returns an error text if W&B failed; a W&B failure never fails the caller.
     """
-    launch = run.read_json("launch.json") if (run.path / "launch.json").is_file() else {}
-    settings = launch.get("tracking") or {}
-    if settings.get("mode", "offline") == "disabled":
+    settings = _settings(run)
+    if not tracking_enabled(run):
         return None
     saved = {k: os.environ.get(k) for k in wandb_environment(run.root)}
     try:
         os.environ.update(wandb_environment(run.root))
         wb = open_wandb_run(run, settings)
         wb.summary.update(values)
+        if tables:
+            import wandb
+
+            wb.log({name: wandb.Table(columns=list(c), data=r) for name, (c, r) in tables.items()})
         wb.finish()
         return None
     except Exception:

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from seshat.access import ACCESS_FILE, Gate, run_holdings, splits_record
 from seshat.backends.envs import activated, require_env
 from seshat.config.loader import LoadedProject
+from seshat.config.models import Destination
 from seshat.configure import CheckReport, Prepared, prepare, render, strict_check
 from seshat.errors import CheckError, ConfigError, SeshatError
 from seshat.runs.continuation import lineage_fields, parent_adapter
@@ -103,7 +105,17 @@ def start_run(
             [str(p) for p in report.strict],
             "fix seshat.yaml or the profile, then train again",
         )
+    data = project.spec.data
+    splits = {"train": data.train, "dev": data.dev, "test": data.test}
+    held, access = splits_record(
+        {k: None if v is None else project.root / v for k, v in splits.items()}
+    )
+    gate = Gate(project.root, project.spec.access)
+    gate.require(Destination.local_training, held, f"training run {run.run_id}")
+    if project.spec.tracking.wandb.mode != "disabled":
+        gate.require(Destination.wandb_metrics, held, f"the metrics of run {run.run_id}")
     run.path.mkdir(parents=True)
+    run.write_json(ACCESS_FILE, access)
     rendered.write(run.path)
     write_spec(run, project.spec.model_dump(mode="json", by_alias=False))
     run.write_json(
@@ -114,11 +126,7 @@ def start_run(
             **prepared.plan.to_dict(),
         },
     )
-    data = project.spec.data
-    run.write_json(
-        "data.json",
-        file_manifest(project.root, {"train": data.train, "dev": data.dev, "test": data.test}),
-    )
+    run.write_json("data.json", file_manifest(project.root, splits))
     launch = Launch(
         backend=backend.name,
         flavour=profile.torch_flavour,
@@ -136,6 +144,7 @@ def start_run(
         argv=rendered.argv,
         overrides=list(project.overrides),
         total_steps=estimated_total_steps(project, prepared),
+        access=held.level,
         **lineage_fields(parent),
     )
     return prepared, run, launch
@@ -175,7 +184,8 @@ def execute(
     if trainer_log.path.is_file():  # a resumed run appends to the file: skip what was read before
         trainer_log.offset = trainer_log.path.stat().st_size
 
-    tracker = Tracker(run, launch.tracking, _tracking_config(run, launch))
+    shares_logs = launch.tracking.get("mode") != "disabled" and _logs_may_go_to_wandb(run)
+    tracker = Tracker(run, launch.tracking, _tracking_config(run, launch), save_logs=shares_logs)
     tracker.start()
 
     def record(rows: list[dict[str, Any]]) -> None:
@@ -256,6 +266,15 @@ def execute(
             hint,
         )
     return status
+
+
+def _logs_may_go_to_wandb(run: RunDir) -> bool:
+    """Whether the access policy lets the backend's logs (which can quote examples) go to W&B."""
+    gate, held = Gate.for_run(run.root, run.path), run_holdings(run.path)
+    what = f"the backend logs of run {run.run_id}"
+    decision = gate.decide(Destination.wandb_samples, held, what)
+    gate.log(decision, held, run.path)
+    return decision.allowed
 
 
 def _tracking_config(run: RunDir, launch: Launch) -> dict[str, Any]:

@@ -18,8 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from seshat.access import Gate, run_holdings
 from seshat.backends.envs import BackendEnv
+from seshat.config.models import Destination
 from seshat.errors import ModelError, SeshatError
+from seshat.runs.rundir import RunDir
 from seshat.runs.supervise import stop_group
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -145,3 +148,20 @@ def refuse_public_host(host: str, allow: bool) -> None:
             "serve on 127.0.0.1 (the default), or pass public=true if the data's access level "
             "allows it",
         )
+
+
+def admit(gate: Gate, run: RunDir, destination: Destination, host: str) -> str:
+    """Ask the access gate whether run's model may be served (and on ``host``); return its level.
+
+    The model carries the most closed level of its training data; ``destination`` (``served_api``
+    or ``demo_ui``) must allow it, and so must ``network`` when ``host`` is not loopback.
+
+    Raises:
+        AccessError: The policy refuses it (sources, records and the override key named).
+    """
+    held = run_holdings(run.path, ("train",))
+    what = f"the model of run {run.run_id} ({destination.value.replace('_', ' ')})"
+    gate.require(destination, held, what, run.path)
+    if host not in LOOPBACK:
+        gate.require(Destination.network, held, f"{what} on {host}", run.path)
+    return held.level

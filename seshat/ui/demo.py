@@ -12,15 +12,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from seshat.access import dataset_level
+from seshat.access import Gate
 from seshat.backends.envs import require_env
 from seshat.config.loader import LoadedProject
+from seshat.config.models import Destination
 from seshat.eval.evaluate import RUNTIME, latest_scores, pick_gguf
 from seshat.export.card import ACCESS_NOTE
 from seshat.paths import PACKAGE_DIR
 from seshat.runs.rundir import RunDir, find_run
 from seshat.serve.prompts import prompt_book
-from seshat.serve.server import check_port, free_port, supervised
+from seshat.serve.server import admit, check_port, free_port, supervised
 from seshat.yamlio import atomic_write_text
 
 APP = PACKAGE_DIR / "ui" / "app.py"
@@ -35,15 +36,8 @@ def _scores(run: RunDir) -> dict[str, Any]:
     }
 
 
-def demo_config(project: LoadedProject, run: RunDir, gguf: Path) -> dict[str, Any]:
-    """What the app shows: prompts, names, scores, access level."""
-    level = (run.status().get("export") or {}).get("access") or dataset_level(
-        [
-            project.root / v["path"]
-            for v in run.read_json("data.json").values()
-            if v and v.get("path")
-        ]
-    )
+def demo_config(project: LoadedProject, run: RunDir, gguf: Path, level: str) -> dict[str, Any]:
+    """What the app shows: prompts, names, scores, the model's inherited access level."""
     return {
         "run": run.run_id,
         "model": gguf.name,
@@ -62,15 +56,24 @@ def running_demo(
     quant: str | None = None,
     host: str = "127.0.0.1",
     port: int | None = None,
+    gate: Gate | None = None,
 ) -> Iterator[str]:
-    """Start the demo, wait until it answers, yield its URL, always stop it."""
+    """Start the demo, wait until it answers, yield its URL, always stop it.
+
+    Raises:
+        AccessError: The access policy does not allow this model in the demo (or on ``host``).
+    """
     run = find_run(project.root, name)
     gguf = pick_gguf(run, quant)
+    gate = gate or Gate(project.root, project.spec.access)
+    level = admit(gate, run, Destination.demo_ui, host)
     runtime = require_env(RUNTIME, "cpu")
     port = port or free_port(host)
     check_port(host, port)
     config_path = run.path / "demo.json"
-    atomic_write_text(config_path, json.dumps(demo_config(project, run, gguf), indent=2) + "\n")
+    atomic_write_text(
+        config_path, json.dumps(demo_config(project, run, gguf, level), indent=2) + "\n"
+    )
     argv = [str(runtime.python), str(APP), "--config", str(config_path), "--gguf", str(gguf)]
     argv += ["--host", host, "--port", str(port)]
     url = f"http://{host}:{port}/"

@@ -33,6 +33,8 @@ class ReaderContext:
         translation_codes: Codes that name the source (translation) language.
         target_name: The target language's name.
         translation_name: The source language's name.
+        record_access: Per-record levels that override ``access`` (keys: the record's own id,
+            ``file:line``, or the segment id).
     """
 
     root: Path
@@ -45,6 +47,7 @@ class ReaderContext:
     translation_codes: tuple[str, ...] = ()
     target_name: str = ""
     translation_name: str = ""
+    record_access: dict[str, str] = field(default_factory=dict)
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the project when inside it."""
@@ -64,7 +67,7 @@ class ReaderContext:
             for k in ("line", "page", "start_ms", "end_ms", "record")
             if k in fields
         }
-        return Segment(
+        segment = Segment(
             kind=kind,
             text=text,
             provenance=Provenance(source=self.source_id, file=self.rel(path), **where),
@@ -73,6 +76,13 @@ class ReaderContext:
             license=self.license,
             **fields,
         )
+        if self.record_access:
+            p = segment.provenance
+            for key in (p.record, f"{p.file}:{p.line}", segment.id):
+                if key in self.record_access:
+                    segment.access = self.record_access[key]
+                    break
+        return segment
 
     def option(self, name: str, default: Any = None) -> Any:
         """A reader option, or ``default``."""
