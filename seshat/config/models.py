@@ -151,14 +151,16 @@ class AccessPolicy(Strict):
         default_factory=dict, description="Named communities that sources can belong to."
     )
 
-    @field_validator("overrides")
+    @field_validator("overrides", mode="before")
     @classmethod
-    def _reasons(cls, value: dict[Destination, str]) -> dict[Destination, str]:
+    def _reasons(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
         for destination, reason in value.items():
-            if not str(reason).strip() or str(reason).strip().lower() in {"true", "yes", "1"}:
+            if not isinstance(reason, str) or reason.strip().lower() in {"", "true", "yes", "1"}:
                 raise ValueError(
-                    f"the override of {destination.value} needs a reason (who agreed, when), "
-                    "not just 'true'"
+                    f"the override of {destination} needs a reason (who agreed, when), "
+                    f"not {reason!r}"
                 )
         return value
 

@@ -16,6 +16,7 @@ from seshat.configure import CheckReport, Prepared, prepare, render, strict_chec
 from seshat.errors import CheckError, ConfigError, SeshatError
 from seshat.runs.continuation import lineage_fields, parent_adapter
 from seshat.runs.diagnose import diagnose, relevant_tail
+from seshat.runs.inputs import input_hashes
 from seshat.runs.launch import Launch
 from seshat.runs.metrics import AxolotlParser, TrainerLogTail
 from seshat.runs.resume import last_checkpoint
@@ -118,6 +119,8 @@ def start_run(
     run.write_json(ACCESS_FILE, access)
     rendered.write(run.path)
     write_spec(run, project.spec.model_dump(mode="json", by_alias=False))
+    spec_text = (run.path / "spec.yaml").read_text(encoding="utf-8")
+    run.write_json("inputs.json", input_hashes(prepared, spec_text, env.key))
     run.write_json(
         "plan.json",
         {
