@@ -7,6 +7,7 @@ a canary of its own. A canary found outside the places the policy allows is a le
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 import yaml
@@ -90,13 +91,14 @@ def write_canary_project(
 
 
 def leaks(folder: Path, needles: tuple[str, ...], allowed: tuple[str, ...] = ()) -> list[str]:
-    """Files under ``folder`` (relative, outside the ``allowed`` globs) that hold any needle."""
+    """Files under ``folder`` that hold a needle, except those matching an ``allowed`` pattern
+    (``fnmatch``: ``*`` crosses folders)."""
     found = []
     for path in sorted(folder.rglob("*")):
         if not path.is_file():
             continue
         rel = path.relative_to(folder).as_posix()
-        if any(Path(rel).match(pattern) or rel.startswith(pattern) for pattern in allowed):
+        if any(fnmatch.fnmatch(rel, pattern) for pattern in allowed):
             continue
         data = path.read_bytes()
         hits = [n for n in needles if n.encode() in data]
