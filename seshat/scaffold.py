@@ -38,6 +38,7 @@ sources: []
 #    communities: []
 #    license: null
 #    consent: null              # who agreed to what
+#    record_access: {{}}        # per-record levels, e.g. {{"data/raw/dictionary.tsv:12": sacred}}
 
 # Relative weights of the training tasks built from the data (0 turns one off).
 tasks:
@@ -96,6 +97,14 @@ tracking:
   wandb:
     mode: offline              # offline (default: nothing leaves the machine) | online | disabled
     project: seshat
+
+# The access policy (docs/access.md): the most closed level allowed per destination. Unset ones
+# keep the cautious defaults: nothing above public leaves this machine (cloud_launch, W&B samples,
+# shared reports, dataset_export); models of restricted data stay local (model_export: restricted).
+access:
+  rules: {{}}                   # e.g. {{cloud_launch: community}}
+  overrides: {{}}               # destination: "who agreed, when" (logged at every use)
+  communities: {{}}             # e.g. {{Kaniwa: {{contact: the language committee}}}}
 """
 
 

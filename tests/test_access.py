@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,20 @@ def test_audit_of_a_formatted_split_counts_sources_and_levels(formatted: Path) -
         "ceremony-words",
     }
     assert found["sources"]["ceremony-words"] == {"sacred": found["levels"]["sacred"]}
+
+
+def test_secrets_come_from_the_environment_then_the_keyring(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import types
+
+    from seshat.secrets import secret, secret_environment
+
+    stored = {("seshat", "HF_TOKEN"): "from-keyring"}
+    fake = types.SimpleNamespace(get_password=lambda service, name: stored.get((service, name)))
+    monkeypatch.setitem(sys.modules, "keyring", fake)
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    assert secret("HF_TOKEN") == "from-keyring"
+    monkeypatch.setenv("HF_TOKEN", "from-env")
+    assert secret_environment() == {"HF_TOKEN": "from-env"}

@@ -28,6 +28,7 @@ from seshat.configure import prepare
 from seshat.errors import ConfigError, SeshatError
 from seshat.paths import PACKAGE_DIR
 from seshat.runs.process import run_logged
+from seshat.secrets import secret_environment
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text, dump_yaml
 
@@ -130,7 +131,7 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
         remote_spec["model"]["base"] = f"./{rel_model.as_posix()}"
     source_mounts, install = _seshat_source()
     mounts |= source_mounts
-    secrets = [s for s in SECRETS if os.environ.get(s)]
+    secrets = sorted(secret_environment(SECRETS))  # names only
     text = (
         environment(root)
         .get_template("skypilot/task.yaml.j2")
@@ -187,7 +188,7 @@ def launch(
     env = require_env(SKYPILOT, "cpu")
     sky = env.bin("sky")
     log = task.folder / "launch.log"
-    environ = activated(env.path, dict(os.environ))
+    environ = activated(env.path, dict(os.environ) | secret_environment(SECRETS))
     record: dict[str, Any] = {"task": str(task.task), "started_at": utc_now(), "steps": []}
 
     def step(what: str, argv: list[str | Path]) -> None:

@@ -26,7 +26,9 @@ _FINISH = object()
 
 def has_api_key() -> bool:
     """Whether W&B can authenticate: WANDB_API_KEY, or a ``wandb login`` entry in ~/.netrc."""
-    if os.environ.get("WANDB_API_KEY"):
+    from seshat.secrets import secret
+
+    if secret("WANDB_API_KEY"):
         return True
     try:
         found = netrc.netrc().authenticators("api.wandb.ai")

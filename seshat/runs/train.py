@@ -23,6 +23,7 @@ from seshat.runs.resume import last_checkpoint
 from seshat.runs.rundir import RunDir, environment_text, file_manifest, new_run_id, write_spec
 from seshat.runs.supervise import supervise
 from seshat.runs.tracking import Tracker, check_online
+from seshat.secrets import secret_environment
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
 
@@ -224,7 +225,7 @@ def execute(
     outcome = supervise(
         argv,
         cwd=run.root,
-        env=activated(env.path, dict(os.environ) | launch.env),
+        env=activated(env.path, dict(os.environ) | secret_environment() | launch.env),
         logs=run.logs,
         on_output=on_output,
         on_tick=on_tick,
