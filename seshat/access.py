@@ -147,19 +147,6 @@ def split_holdings(chat_path: Path) -> Holdings:
     return row_holdings(read_json_lines(sidecar))
 
 
-def formatted_levels(chat_path: Path) -> Counter[str]:
-    """Examples per access level of a formatted split (``sacred`` for a split with no sidecar)."""
-    return Counter(split_holdings(chat_path).levels())
-
-
-def dataset_level(chat_paths: Iterable[Path]) -> str:
-    """The inherited level of data made from these formatted splits."""
-    held = Holdings()
-    for path in chat_paths:
-        held.merge(split_holdings(path))
-    return held.level
-
-
 def splits_record(splits: Mapping[str, Path | None]) -> tuple[Holdings, dict[str, Any]]:
     """What each formatted split holds, and the inherited level: a new run's ``access.json``.
 
