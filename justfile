@@ -111,6 +111,18 @@ translate *args:
 demo *args:
     seshat demo "$@"
 
+# Train on rented GPUs through SkyPilot: `just launch --dry-run profile=cloud-a100-80b`.
+launch *args:
+    seshat launch "$@"
+
+# What data flowed into a run or file, and where it went: `just audit RUN`.
+audit *args:
+    seshat audit "$@"
+
+# Export the formatted splits, only what the access policy lets leave: `just data-export OUT`.
+data-export *args:
+    seshat data export "$@"
+
 # The whole test suite, integration tests included (they build the backend envs once; cached).
 test *args:
     python -m pytest "$@"

@@ -9,7 +9,6 @@ manifest.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -26,14 +25,7 @@ from seshat.access import (
 from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.errors import DataError, SeshatError
 from seshat.runs.rundir import RunDir, find_run
-from seshat.stamps import file_blocks
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    for block in file_blocks(path):
-        digest.update(block)
-    return digest.hexdigest()
+from seshat.stamps import sha256_file
 
 
 def _run_of_path(root: Path, path: Path) -> RunDir | None:
@@ -45,7 +37,7 @@ def _run_of_path(root: Path, path: Path) -> RunDir | None:
         if parts and (runs / parts[0] / "status.json").is_file():
             return RunDir(root, parts[0])
     if path.is_file() and path.suffix == ".gguf":
-        digest = _sha256(path)
+        digest = sha256_file(path)
         for record in sorted(runs.glob("*/export/export.json")):
             hashes = json.loads(record.read_text(encoding="utf-8")).get("sha256") or {}
             if digest in hashes.values():
@@ -66,12 +58,7 @@ def _destinations(root: Path, run: RunDir) -> dict[str, Any]:
             "mode": mode,
             "offline_files": sorted(p.name for p in wandb_dir.glob("offline-run-*")),
             "uploaded_at": status.get("synced_at"),
-            "logs_sent": any(
-                d["destination"] == "wandb_samples"
-                and d["what"].startswith("the backend logs")
-                and d["allowed"] is True
-                for d in decisions
-            ),
+            "logs_sent": bool((status.get("tracking") or {}).get("logs_sent")),
         },
         "export": status.get("export"),
         "profile": status.get("profile"),

@@ -36,8 +36,6 @@ LAUNCH_DIR = Path(".seshat") / "launch"
 REMOTE_PROJECT = "~/seshat-project"
 REMOTE_SOURCE = "~/seshat-src"
 SKYPILOT = "skypilot"
-# secrets a remote run may need; only their names are written, when the launching shell has them
-SECRETS = ("HF_TOKEN", "WANDB_API_KEY")
 SOURCE_PARTS = ("pyproject.toml", "README.md", "seshat", "templates", "profiles", "examples")
 
 
@@ -131,7 +129,7 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
         remote_spec["model"]["base"] = f"./{rel_model.as_posix()}"
     source_mounts, install = _seshat_source()
     mounts |= source_mounts
-    secrets = sorted(secret_environment(SECRETS))  # names only
+    secrets = sorted(secret_environment())  # names only
     text = (
         environment(root)
         .get_template("skypilot/task.yaml.j2")
@@ -188,7 +186,7 @@ def launch(
     env = require_env(SKYPILOT, "cpu")
     sky = env.bin("sky")
     log = task.folder / "launch.log"
-    environ = activated(env.path, dict(os.environ) | secret_environment(SECRETS))
+    environ = activated(env.path, dict(os.environ) | secret_environment())
     record: dict[str, Any] = {"task": str(task.task), "started_at": utc_now(), "steps": []}
 
     def step(what: str, argv: list[str | Path]) -> None:

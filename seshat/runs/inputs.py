@@ -17,18 +17,10 @@ from seshat import __version__
 from seshat.backends.templating import template_dirs
 from seshat.configure import Prepared
 from seshat.corpus.jsonl import meta_path
-from seshat.stamps import file_blocks
+from seshat.stamps import sha256_file
 from seshat.yamlio import atomic_write_text
 
 CACHE = Path(".seshat") / "hashes.json"
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    for block in file_blocks(path):
-        digest.update(block)
-    return digest.hexdigest()
 
 
 def _cached_hashes(root: Path, files: list[Path]) -> dict[str, str]:

@@ -250,7 +250,12 @@ def execute(
     if tracker.enabled:
         status = run.set_status(
             state,
-            tracking={"wandb": launch.tracking.get("mode"), "dir": "wandb", "error": problem},
+            tracking={
+                "wandb": launch.tracking.get("mode"),
+                "dir": "wandb",
+                "error": problem,
+                "logs_sent": shares_logs,
+            },
         )
     if state == "interrupted":
         raise KeyboardInterrupt
