@@ -79,7 +79,7 @@ def prepare(project: LoadedProject) -> Prepared:
             python = env.python
             break
     resolved = resolve(spec.profile, project.root, python)
-    return Prepared(project, backend, resolved, make_plan(spec, resolved.profile))
+    return Prepared(project, backend, resolved, make_plan(spec, resolved.profile, project.root))
 
 
 def render(

@@ -70,7 +70,7 @@ model:
   chat_template: auto          # auto: picked from the model family (Qwen3 -> qwen3_nothink ...)
 
 training:
-  method: lora                 # lora (adapter, 16-bit base) | qlora (adapter, 4-bit base) | full
+  method: auto                 # auto (lora, or qlora when only 4-bit fits) | lora | qlora | full
   lora:
     rank: 64                   # 64-128 suits teaching a new language
     alpha: 128

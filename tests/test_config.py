@@ -15,7 +15,7 @@ def test_scaffold_validates_with_defaults(project: Path) -> None:
     assert spec.language.name == "Shipibo-Konibo"
     assert spec.source_language.code == "es"  # Spanish is only the default
     assert spec.training.lora.rank == 64
-    assert spec.training.method.value == "lora"
+    assert spec.training.method.value == "auto"  # LoRA, or QLoRA when only 4-bit fits
     assert spec.tracking.wandb.mode == "offline"
 
 
@@ -79,7 +79,7 @@ def test_unknown_key_names_file_line_path_and_suggestion(project: Path) -> None:
 
 
 def test_bad_enum_names_value_and_accepted_values(project: Path) -> None:
-    _write(project, "  method: lora ", "  method: lorra ")
+    _write(project, "  method: auto ", "  method: lorra ")
     with pytest.raises(ConfigError) as info:
         load_project(project)
     message = str(info.value)

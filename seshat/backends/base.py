@@ -109,7 +109,9 @@ class Backend:
             },
             "chat_template": chat_template_for(model, self.name, root),
             "method": plan.method,
-            "lora": spec.training.lora.model_dump(),
+            # the plan may narrow 'all-linear' (mixture-of-experts models: experts left alone)
+            "lora": spec.training.lora.model_dump()
+            | {"target_modules": plan.value("lora_target_modules")},
             "train": spec.training.model_dump(),
             "plan": {
                 name: plan.value(name)
@@ -121,7 +123,7 @@ class Backend:
                     "precision",
                 )
             }
-            | {"load_in_4bit": plan.load_in_4bit},
+            | {"load_in_4bit": plan.load_in_4bit, "modules_to_save": plan.value("modules_to_save")},
             "profile": profile.model_dump(),
             "data": {
                 "train": rel(spec.data.train),

@@ -24,6 +24,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "check",
         "Render, then check strictly and with the backend's validator.",
     ),
+    "plan": ("seshat.cli.plan", "plan", "Size a run to the profile's memory and explain it."),
+    "tokenizer": (
+        "seshat.cli.tokenizer",
+        "tokenizer",
+        "Measure the base tokenizer on the language, or extend it.",
+    ),
     "train": ("seshat.cli.train", "train", "Train through the backend into a new run directory."),
     "launch": ("seshat.cli.launch", "launch", "Train on rented GPUs through SkyPilot."),
     "runs": ("seshat.cli.runs", "runs", "List, show, compare and sync runs."),

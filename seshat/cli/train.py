@@ -31,8 +31,13 @@ def _take(items: list[str], key: str) -> tuple[list[str], str | None]:
 
 @click.command()
 @project_option
+@click.option(
+    "--ignore-memory-plan",
+    is_flag=True,
+    help="Start even when the memory planner estimates that the run does not fit.",
+)
 @overrides_argument
-def train(project_dir: Path, overrides: tuple[str, ...]) -> None:
+def train(project_dir: Path, ignore_memory_plan: bool, overrides: tuple[str, ...]) -> None:
     """Train through the backend: plan, render, check, create runs/<id>/, run, record.
 
     \b
@@ -68,7 +73,7 @@ def train(project_dir: Path, overrides: tuple[str, ...]) -> None:
     else:
         project = load_project(project_dir, items)
         parent_run = find_run(project.root, parent) if parent else None
-        prepared, run, launch = start_run(project, parent_run)
+        prepared, run, launch = start_run(project, parent_run, ignore_memory=ignore_memory_plan)
         if prepared.resolved.reason:
             console.print(f"Profile: {prepared.resolved.reason}")
         origin = f", continuing {parent_run.run_id}" if parent_run else ""

@@ -243,6 +243,7 @@ class ModelSpec(Strict):
 class Method(StrEnum):
     """How the model's weights are trained."""
 
+    auto = "auto"  # LoRA, or QLoRA when LoRA does not fit the profile (the memory planner decides)
     lora = "lora"
     qlora = "qlora"
     full = "full"
@@ -267,7 +268,10 @@ Auto = Literal["auto"]
 class Training(Strict):
     """Training method and hyper-parameters. 'auto' values are filled in by the plan."""
 
-    method: Method = Field(default=Method.lora, description="lora | qlora | full.")
+    method: Method = Field(
+        default=Method.auto,
+        description="auto (LoRA, or QLoRA when only 4-bit fits) | lora | qlora | full.",
+    )
     recipe: str = Field(
         default="sft",
         pattern=r"^[\w.-]+$",
@@ -292,6 +296,11 @@ class Training(Strict):
     )
     gradient_checkpointing: bool | Auto = Field(
         default="auto", description="Trade compute for memory, or 'auto'."
+    )
+    train_embeddings: bool | Auto = Field(
+        default="auto",
+        description="Also train the embedding (and an untied output head) with LoRA; 'auto': "
+        "when model.base was made by `seshat tokenizer extend`.",
     )
     warmup_ratio: float = Field(
         default=0.03, ge=0, lt=1, description="Fraction of steps to warm up."

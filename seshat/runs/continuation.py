@@ -19,7 +19,7 @@ def parent_adapter(project: LoadedProject, parent: RunDir) -> Path:
     spec = project.spec
     status = parent.status()
     adapter = parent.output / "adapter_config.json"
-    if spec.training.method not in (Method.lora, Method.qlora):
+    if spec.training.method is Method.full:
         raise ConfigError(
             f"continue={parent.run_id} trains an adapter further, but training.method is "
             f"{spec.training.method.value}.",

@@ -78,13 +78,14 @@ def _check_data(project: LoadedProject) -> None:
 
 
 def start_run(
-    project: LoadedProject, parent: RunDir | None = None
+    project: LoadedProject, parent: RunDir | None = None, *, ignore_memory: bool = False
 ) -> tuple[Prepared, RunDir, Launch]:
     """Plan, render, check and write a new run directory; return what is needed to launch it.
 
     Args:
         project: The loaded project (overrides applied).
         parent: For ``continue=RUN``: the run whose adapter this run trains further.
+        ignore_memory: Start even when the memory plan says the run does not fit.
 
     Raises:
         ConfigError: Bad config, missing data files, or a parent run that cannot be continued.
@@ -93,6 +94,12 @@ def start_run(
     """
     prepared = prepare(project)
     backend, profile = prepared.backend, prepared.resolved.profile
+    if prepared.plan.fits is False and not ignore_memory:
+        raise ConfigError(
+            str((prepared.plan.memory or {}).get("verdict")),
+            f"see `seshat plan profile={profile.name}`; to start anyway (if the estimate is wrong "
+            "for your machine): `seshat train --ignore-memory-plan ...`",
+        )
     env = require_env(backend.name, profile.torch_flavour)
     _check_data(project)
     adapter = parent_adapter(project, parent) if parent is not None else None

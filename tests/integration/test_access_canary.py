@@ -50,7 +50,9 @@ def test_no_canary_or_secret_leaves_its_place(project: Path, tmp_path: Path) -> 
         "eval", "-C", str(project), "engine=transformers", "limit=8", "bootstrap=20"
     )
     steps["report"] = cli("report", "-C", str(project))
-    steps["shared report"] = cli("report", "-C", str(project), "share=true", "out=shared.html")
+    steps["shared report"] = cli(
+        "report", "-C", str(project), "share=true", f"out={project / 'shared.html'}"
+    )
     for name, done in steps.items():
         assert done.returncode == 0, f"{name}: {done.stdout}{done.stderr}"
 

@@ -1,0 +1,80 @@
+"""``seshat plan``: what a run on this profile will use, and whether it fits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from seshat.cli.options import load, overrides_argument, project_option
+
+
+@click.command()
+@project_option
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@overrides_argument
+def plan(project_dir: Path, as_json: bool, overrides: tuple[str, ...]) -> None:
+    """Size the run to the profile's memory and explain each choice.
+
+    \b
+    Examples:
+      seshat plan                                      # the project's model and profile
+      seshat plan profile=cloud-a100-80b
+      seshat plan model.base=Qwen/Qwen3-32B profile=strix-halo-rocm
+    """  # noqa: D301 (click's \b keeps the lines as they are)
+    from seshat.configure import prepare
+
+    prepared = prepare(load(project_dir, overrides))
+    made = prepared.plan
+    if as_json:
+        click.echo(json.dumps(made.to_dict(), indent=2, sort_keys=True))
+        return
+    _print_plan(made, prepared.resolved.profile.name)
+
+
+def _print_plan(made: object, profile: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from seshat.plan import Plan
+
+    assert isinstance(made, Plan)
+    console = Console()
+    console.print(f"[bold]{made.model}[/] on profile [bold]{profile}[/] ({made.model_origin})")
+    table = Table("setting", "value", "why")
+    table.add_row("method", made.method, "QLoRA chosen to fit" if made.load_in_4bit else "")
+    for name in (
+        "sequence_len",
+        "micro_batch_size",
+        "gradient_accumulation_steps",
+        "gradient_checkpointing",
+        "precision",
+        "lora_target_modules",
+    ):
+        choice = getattr(made, name)
+        if choice is not None:
+            table.add_row(name, str(choice.value), choice.reason)
+    console.print(table)
+    memory = made.memory
+    if memory is not None:
+        tried = Table("step", "micro-batch", "estimate", "fits", title="What the planner tried")
+        for row in memory["tried"]:
+            tried.add_row(
+                row["step"],
+                str(row["micro_batch_size"]),
+                f"{row['estimate_gb']:.1f} GB",
+                "yes" if row["fits"] else "no",
+            )
+        console.print(tried)
+        parts = memory["estimate_gb"]
+        if parts:
+            console.print(
+                "Peak memory estimate: "
+                + ", ".join(f"{key} {value:.1f} GB" for key, value in parts.items())
+                + f" (budget {memory['budget_gb']:.1f} GB)"
+            )
+        if not memory["fits"]:
+            console.print("[bold red]Does not fit this profile.[/]")
+    for note in made.notes:
+        console.print(f"- {note}")
