@@ -222,7 +222,8 @@ def find_shape(model: ModelSpec, project_dir: Path) -> tuple[ModelShape | None, 
         path = local / "config.json"
         try:
             config = json.loads(path.read_text(encoding="utf-8"))
-            return shape_from_config(config, local.name), f"read from {path}"
+            # the path as written in seshat.yaml: plan.json stays the same in another folder
+            return shape_from_config(config, local.name), f"read from {model.base}/config.json"
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return None, f"cannot read sizes from {path} ({exc})"
     key = model.base.rsplit("/", 1)[-1].lower()
