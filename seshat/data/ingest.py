@@ -19,7 +19,7 @@ from seshat import __version__
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
 from seshat.data.readers import ReaderContext, ReaderError, dependencies, reader_for
-from seshat.stamps import file_blocks
+from seshat.stamps import file_blocks, sha256_file
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 RECORDS = Path("data/records")
@@ -124,7 +124,14 @@ def ingest(
         ctx = context_for(project, source)
         stamp = fingerprint(root, source, files, ctx)
         previous = manifest.get(source.id, {})
-        if not force and previous.get("fingerprint") == stamp and (root / output).is_file():
+        # The records' own hash too: a kill between writing them and the manifest leaves new
+        # records beside the old fingerprint, and they must not be taken for up to date.
+        if (
+            not force
+            and previous.get("fingerprint") == stamp
+            and (root / output).is_file()
+            and previous.get("sha256") == sha256_file(root / output)
+        ):
             result.skipped = True
             result.segments, result.files = previous["segments"], previous["files"]
             result.kinds = previous.get("kinds", {})
@@ -160,6 +167,7 @@ def ingest(
                 "files": result.files,
                 "kinds": result.kinds,
                 "output": result.output,
+                "sha256": sha256_file(root / output),
             }
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

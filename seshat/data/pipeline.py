@@ -23,7 +23,7 @@ from seshat.data.format import format_splits
 from seshat.data.ingest import RECORDS, ingest
 from seshat.data.split import SPLITS_DIR, split
 from seshat.errors import SeshatError
-from seshat.stamps import file_blocks
+from seshat.stamps import file_blocks, sha256_file
 from seshat.yamlio import atomic_write_text
 
 STAMP = ".stamp.json"
@@ -108,7 +108,20 @@ def state(project: LoadedProject, stage: Stage, current: str | None = None) -> s
     if not stage.inputs(project):
         return "stale"
     saved = json.loads(path.read_text(encoding="utf-8"))
-    return "fresh" if saved.get("stamp") == (current or stamp(project, stage)) else "stale"
+    if saved.get("stamp") != (current or stamp(project, stage)):
+        return "stale"
+    # the outputs themselves: a kill while the stage rewrote them leaves some new, some old
+    return "fresh" if saved.get("outputs") == output_hashes(project, stage) else "stale"
+
+
+def output_hashes(project: LoadedProject, stage: Stage) -> dict[str, str]:
+    """sha256 of every file the stage wrote (its folder, less the stamp and temp files)."""
+    folder = stage.output(project)
+    return {
+        path.name: sha256_file(path)
+        for path in sorted(folder.iterdir())
+        if path.is_file() and not path.name.startswith(".") and not path.name.endswith(".tmp")
+    }
 
 
 def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str, str, Any]]:
@@ -137,8 +150,9 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
             continue
         rerun = True  # everything after a stage that ran runs too
         summary = stage.run(project)
+        record = {"stamp": current, "outputs": output_hashes(project, stage)}
         atomic_write_text(
-            stage.output(project) / STAMP, json.dumps({"stamp": current}, indent=2) + "\n"
+            stage.output(project) / STAMP, json.dumps(record, indent=2, sort_keys=True) + "\n"
         )
         done.append((stage.name, "ran", summary))
     return done
