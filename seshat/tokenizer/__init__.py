@@ -14,6 +14,7 @@ from typing import Any
 
 from seshat.config.models import Project
 from seshat.corpus.jsonl import read_segments
+from seshat.data.split import SPLITS_DIR
 from seshat.tokenizer.fertility import (
     Pair,
     Side,
@@ -122,8 +123,6 @@ def report(
 
 
 def _texts(root: Path, names: tuple[str, ...]) -> list[str]:
-    from seshat.data.split import SPLITS_DIR
-
     texts = []
     for name in names:
         path = root / SPLITS_DIR / f"{name}.jsonl"
@@ -235,9 +234,11 @@ def extend(
         "'auto' trains the embedding (and output head) when model.base holds this file",
     }
     atomic_write_text(scratch / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    if out.exists():
-        shutil.rmtree(out)
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():  # the previous extension stays whole until the new one is in place
+        out.rename(old)
     scratch.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
     return manifest
 
 

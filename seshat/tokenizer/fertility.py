@@ -137,10 +137,15 @@ class Side:
         self.words += len(words(text))
         self.tokens += len(tokens)
         self.characters += sum(1 for c in text if not c.isspace())
-        fallback = [t for t in tokens if vocabulary.is_fallback(t)]
-        self.fallback += len(fallback)
-        if fallback:
-            self.fallback_chars.update(c for c in text if not c.isspace() and not c.isascii())
+        run = b""  # consecutive fallback tokens together spell the characters they split
+        for token in [*tokens, ""]:
+            if token and vocabulary.is_fallback(token):
+                self.fallback += 1
+                run += vocabulary.token_bytes(token) or b""
+            elif run:
+                chars = run.decode("utf-8", errors="ignore")
+                self.fallback_chars.update(c for c in chars if not c.isspace())
+                run = b""
 
     @property
     def fertility(self) -> float:

@@ -89,8 +89,9 @@ def test_qwen_fertility_on_quechua_vs_spanish(tiny_qwen: Path, project: Path) ->
     print(f"held-out Quechua: {before:.2f} -> {after:.2f} tokens/word with {len(added)} new tokens")
     assert len(added) <= 500 and after < 0.85 * before
     # text without the new strings is tokenized exactly as before
-    for text in ["¿Dónde está la casa?", "I've been told 3333 times", "ñuqa"]:
-        assert Vocabulary(extended).encode(text) == vocabulary.encode(text) or "ñuqa" in text
+    grown = Vocabulary(extended)
+    for text in ["¿Dónde está la casa?", "I've been told 3333 times"]:
+        assert grown.encode(text) == vocabulary.encode(text)
 
 
 def _sample_language(project: Path, lines: int = 240) -> None:
