@@ -139,3 +139,18 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
             "keep one of them",
         )
     return data, lines
+
+
+def replace_dir(scratch: Path, target: Path) -> None:
+    """Put the finished folder ``scratch`` in place of ``target``.
+
+    The previous ``target`` stays whole until the new one is in place; a crash in between leaves
+    it under a hidden ``.NAME.old-PID`` name next to it, never a half-written ``target``.
+    """
+    import shutil
+
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    scratch.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

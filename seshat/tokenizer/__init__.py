@@ -24,7 +24,7 @@ from seshat.tokenizer.fertility import (
     measure,
     recommend,
 )
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, replace_dir
 
 CHECK_FILE = Path("data/tokenizer/check.json")
 MANIFEST = "seshat-tokenizer.json"
@@ -234,11 +234,7 @@ def extend(
         "'auto' trains the embedding (and output head) when model.base holds this file",
     }
     atomic_write_text(scratch / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():  # the previous extension stays whole until the new one is in place
-        out.rename(old)
-    scratch.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_dir(scratch, out)  # the previous extension stays whole until the new one is in place
     return manifest
 
 
