@@ -31,9 +31,13 @@ check *args:
 profiles *args:
     seshat profiles list "$@"
 
-# Download a base model from the hub (not built yet).
+# Download a base model from the hub into models/: `just download-model Qwen/Qwen3-14B`.
 download-model *args:
-    @just _missing download-model "seshat model pull"
+    seshat model pull "$@"
+
+# Import a GGUF file as a model folder the trainers read (no argument: the quickstart's SmolLM2).
+import-model *args:
+    seshat model import "$@"
 
 # Every data stage, only those whose inputs or settings changed (ingest, clean, split, format).
 data-run *args:
@@ -145,7 +149,6 @@ bench:
     python bench/pipeline.py
     python bench/eval_speed.py
 
-_missing recipe command:
-    @echo "'just {{recipe}}' is not available yet: '{{command}}' is still being built (see the open issues)." >&2
-    @echo "Today Seshat ingests and formats data, trains, evaluates, exports, serves and demos: see './run'." >&2
-    @exit 2
+# The quickstart end to end in a fresh folder: wall time and peak memory per stage (~15 min).
+bench-quickstart *args:
+    python bench/quickstart.py "$@"

