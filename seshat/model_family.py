@@ -70,6 +70,10 @@ def detect_family(model: ModelSpec, project_dir: Path) -> str | None:
 
 
 def _tokenizer_template(local: Path) -> str:
+    """The chat template: ``chat_template.jinja`` (transformers 5) or in ``tokenizer_config.json``."""
+    jinja = local / "chat_template.jinja"
+    if jinja.is_file():
+        return jinja.read_text(encoding="utf-8")
     path = local / "tokenizer_config.json"
     try:
         return str(json.loads(path.read_text(encoding="utf-8")).get("chat_template") or "")
