@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from seshat.eval.metrics import corpus_scores, exact_match, paired_bootstrap, sentence_chrf
+from seshat.eval.metrics import (
+    corpus_scores,
+    exact_match,
+    paired_bootstrap,
+    paired_difference,
+    sentence_chrf,
+)
 
 REFERENCES = [
     "Jaskaraqueskia nokon jonibaon akai.",
@@ -87,3 +93,18 @@ def test_exact_match_and_sentence_scores() -> None:
     assert exact_match(["Kani ", "wasi"], ["kani", "Mayu"]) == 50.0
     assert sentence_chrf(REFERENCES[0], REFERENCES[0]) == 100.0
     assert sentence_chrf("xyz", REFERENCES[0]) < 10
+
+
+def test_paired_difference_interval_excludes_zero_only_for_a_real_gain() -> None:
+    worse = [h.split()[0] for h in HYPOTHESES]
+    better = paired_difference(HYPOTHESES * 4, worse * 4, REFERENCES * 4, samples=300)
+    assert better["delta"] == pytest.approx(better["system"] - better["other"])
+    assert 0 < better["low"] <= better["delta"] <= better["high"]
+    same = paired_difference(HYPOTHESES * 4, HYPOTHESES * 4, REFERENCES * 4, samples=300)
+    assert same["low"] == same["high"] == same["delta"] == 0
+    # a mixed system: better on some sentences, worse on others -> the interval straddles zero
+    pairs = list(enumerate(zip(HYPOTHESES * 4, worse * 4, strict=True)))
+    mixed = [h if k % 2 else w for k, (h, w) in pairs]
+    flipped = [w if k % 2 else h for k, (h, w) in pairs]
+    straddle = paired_difference(mixed, flipped, REFERENCES * 4, samples=300)
+    assert straddle["low"] < 0 < straddle["high"]

@@ -144,3 +144,37 @@ def test_report_is_self_contained_and_share_hides_closed_samples(tmp_path: Path)
     assert "wasi" in page  # the restricted record's sample shows in a local report
     shared = write_report(tmp_path, ["r1"], tmp_path / "shared.html", share=True).read_text()
     assert "wasi" not in shared and "left out" in shared
+
+
+def test_differences_against_controls_and_baseline_feed_the_quickstart_verdict(
+    tmp_path: Path,
+) -> None:
+    from seshat.quickstart.summary import translation_verdicts, verdict_line
+
+    rows = [
+        (task, f"Translate:\nfrase {k}", f"kani wasi nete{k} jawen", 0, "public")
+        for k in range(12)
+        for task in ("translate_to_target", "translate_to_source")
+    ]
+    chat = _write_split(tmp_path, "test", rows)
+    train = _write_split(tmp_path / "train", "train", [rows[0]])
+    examples = load_examples(tmp_path, chat, "test")
+    perfect = [e.reference for e in examples]
+    untuned = ["I cannot translate that." for _ in examples]
+    table = score_table(
+        examples, perfect, references_by_task(train), bootstrap=200, baseline=untuned
+    )
+    entry = table["tasks"]["translate_to_target"]
+    assert set(entry["differences"]) == {"copy_source", "random_target", "baseline"}
+    for other in entry["differences"].values():
+        assert set(other) == {"chrf", "chrf++"}
+    found = translation_verdicts(table)
+    assert set(found) == {"translate_to_target", "translate_to_source"}
+    assert found["translate_to_target"]["learned"]
+    line = verdict_line("translate_to_target", found["translate_to_target"], "Kaniwa", "Spanish")
+    assert line.startswith("Spanish -> Kaniwa: chrF 100.0 beats untuned model")
+    # the untuned model's answers as "ours": no gain over the controls -> not learned
+    weak = score_table(
+        examples, untuned, references_by_task(train), bootstrap=200, baseline=perfect
+    )
+    assert not any(v["learned"] for v in translation_verdicts(weak).values())

@@ -16,10 +16,18 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seshat.eval.examples import Example
-from seshat.eval.metrics import corpus_scores, exact_match, paired_bootstrap, sentence_chrf
+from seshat.eval.metrics import (
+    corpus_scores,
+    exact_match,
+    paired_bootstrap,
+    paired_difference,
+    sentence_chrf,
+)
 
 LEXICAL_TASKS = ("dictionary", "reverse_dictionary")
 HEADLINE = "chrf++"
+# the paired 95 % interval of (system - control) is computed for these
+DIFFERENCE_METRICS = ("chrf", "chrf++")
 ALL = "all"
 
 
@@ -65,7 +73,9 @@ def score_table(
         baseline: A baseline's answers, in the same order (paired bootstrap resampling).
 
     Returns:
-        ``{"tasks": {task: {...}}, "beats_controls": {task: bool}}``.
+        ``{"headline": metric, "tasks": {task: entry}}``; an entry holds ``scores``,
+        ``controls``, ``beats_controls``, ``baseline`` (when given) and ``differences``: for each
+        control (and the baseline), the paired bootstrap 95 % interval of our score minus theirs.
     """
     copies = [e.source_text for e in examples]
     randoms = random_targets(examples, training, seed)
@@ -92,6 +102,19 @@ def score_table(
             }
         best_control = max(c[HEADLINE]["score"] for c in entry["controls"].values())
         entry["beats_controls"] = entry["scores"][HEADLINE]["score"] > best_control
+        if bootstrap > 0 and len(index) > 1:
+            others = {"copy_source": copies, "random_target": randoms}
+            if baseline is not None:
+                others["baseline"] = baseline
+            entry["differences"] = {
+                name: {
+                    metric: paired_difference(
+                        hyps, [answers[i] for i in index], refs, metric, samples=bootstrap
+                    )
+                    for metric in DIFFERENCE_METRICS
+                }
+                for name, answers in others.items()
+            }
         tasks[task] = entry
     return {"headline": HEADLINE, "tasks": tasks}
 
