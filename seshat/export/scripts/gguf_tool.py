@@ -52,7 +52,7 @@ def logits(gguf: str, reference: str) -> dict:
         n_threads=None,
         seed=0,
     )
-    diffs = []
+    diffs, largest = [], 0.0
     for k in range(count):
         ids = [int(t) for t in ref[f"ids_{k}"]]
         llm.reset()
@@ -62,7 +62,13 @@ def logits(gguf: str, reference: str) -> dict:
         if got.shape != want.shape:
             return {"error": f"shape {got.shape} vs {want.shape}", "n_vocab": llm.n_vocab()}
         diffs.append(float(np.abs(got - want).max()))
-    return {"max_abs_diff": max(diffs), "per_text": diffs, "n_vocab": llm.n_vocab()}
+        largest = max(largest, float(np.abs(want).max()))
+    return {
+        "max_abs_diff": max(diffs),
+        "per_text": diffs,
+        "max_abs_logit": largest,
+        "n_vocab": llm.n_vocab(),
+    }
 
 
 def info(gguf: str) -> dict:
