@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def main(gguf: str, out: str) -> None:
@@ -32,6 +33,8 @@ def main(gguf: str, out: str) -> None:
     model.config.torch_dtype = torch.float32
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
+    repaired = repair_tokenizer(path, Path(out))
+    tokenizer = AutoTokenizer.from_pretrained(out)
     print(
         json.dumps(
             {
@@ -41,10 +44,66 @@ def main(gguf: str, out: str) -> None:
                 "tokenizer_size": len(tokenizer),
                 "chat_template": bool(tokenizer.chat_template),
                 "tied_embeddings": bool(getattr(model.config, "tie_word_embeddings", False)),
+                "tokenizer_repairs": repaired,
             }
         ),
         flush=True,
     )
+
+
+def _field(reader: Any, key: str) -> Any:
+    """One scalar or string field of a GGUF's metadata (None when absent)."""
+    field = reader.fields.get(key)
+    if field is None:
+        return None
+    value = field.parts[field.data[0]]
+    return bytes(value).decode("utf-8") if key.endswith((".model", ".pre")) else int(value[0])
+
+
+def repair_tokenizer(gguf: Path, out: Path) -> list[str]:
+    """Make a byte-level BPE tokenizer rebuilt from a GGUF what it was before the GGUF.
+
+    transformers rebuilds a GGUF ``gpt2`` (byte-level BPE) vocabulary with SentencePiece-style
+    byte fallback and decoder, and can take the wrong special token as end of sequence. llama.cpp's
+    converter then reads the folder as a SentencePiece vocabulary, and the GGUF it writes aborts
+    on the first non-ASCII character (``niño``). Encoding is the same either way; the fix restores
+    the byte-level decoder and the GGUF's own bos/eos tokens.
+    """
+    import gguf as gguf_py
+
+    reader = gguf_py.GGUFReader(str(gguf))
+    repairs = []
+    tokenizer_file, config_file = out / "tokenizer.json", out / "tokenizer_config.json"
+    data = json.loads(tokenizer_file.read_text(encoding="utf-8"))
+    if _field(reader, "tokenizer.ggml.model") == "gpt2" and data["model"].get("type") == "BPE":
+        if data["model"].get("byte_fallback"):
+            data["model"]["byte_fallback"] = False
+            repairs.append("byte_fallback off")
+        level = {
+            "type": "ByteLevel",
+            "add_prefix_space": True,
+            "trim_offsets": True,
+            "use_regex": True,
+        }
+        if data.get("decoder") != level:
+            data["decoder"] = level
+            repairs.append("byte-level decoder")
+        tokenizer_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    vocab = {token_id: token for token, token_id in data["model"]["vocab"].items()}
+    vocab |= {t["id"]: t["content"] for t in data.get("added_tokens", [])}
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    for role in ("bos", "eos"):
+        token_id = _field(reader, f"tokenizer.ggml.{role}_token_id")
+        if (
+            token_id is not None
+            and token_id in vocab
+            and config.get(f"{role}_token") != vocab[token_id]
+        ):
+            config[f"{role}_token"] = vocab[token_id]
+            config[f"{role}_token_id"] = token_id
+            repairs.append(f"{role} token {vocab[token_id]}")
+    config_file.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    return repairs
 
 
 if __name__ == "__main__":
