@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,6 +22,28 @@ EVAL_SETTINGS = {
 }
 
 
+@contextlib.contextmanager
+def generation_bars(console: Any, label: str) -> Iterator[Callable[[str, int, int], None]]:
+    """One rich progress bar per engine; yields the ``on_progress(what, done, total)`` to pass on."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        bars: dict[str, int] = {}
+
+        def on_progress(what: str, done: int, total: int) -> None:
+            if what not in bars:
+                bars[what] = progress.add_task(f"{label} {what}", total=total)
+            progress.update(bars[what], completed=done)
+
+        yield on_progress
+
+
 @click.command("eval")
 @project_option
 @click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
@@ -32,28 +57,13 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
     limit=N           at most N examples (every task kept); split=dev to use the dev split
     """  # noqa: D301 (click's \b keeps the lines as they are)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
     from rich.table import Table
 
     from seshat.eval.evaluate import evaluate_run
 
     names, settings, project_dir = run_settings(args, EVAL_SETTINGS, project_dir)
     settings["gate"] = gate(project_dir, settings)
-    console = Console(stderr=True)
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-    ) as progress:
-        bars: dict[str, int] = {}
-
-        def on_progress(what: str, done: int, total: int) -> None:
-            if what not in bars:
-                bars[what] = progress.add_task(f"Generating with {what}", total=total)
-            progress.update(bars[what], completed=done)
-
+    with generation_bars(Console(stderr=True), "Generating with") as on_progress:
         record = evaluate_run(
             project_dir.resolve(),
             names[0] if names else "latest",

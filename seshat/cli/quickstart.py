@@ -198,27 +198,10 @@ def _train(project: Any, console: Any, log: Any, record: dict[str, Any]) -> str:
 def _evaluate(
     folder: Path, run_id: str, limit: int, console: Any, log: Any, record: dict[str, Any]
 ) -> None:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
+    from seshat.cli.evaluate import generation_bars
     from seshat.eval.evaluate import evaluate_run
 
-    with (
-        log.stage("eval") as stage,
-        Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress,
-    ):
-        bars: dict[str, int] = {}
-
-        def on_progress(what: str, done: int, total: int) -> None:
-            if what not in bars:
-                bars[what] = progress.add_task(f"8. Eval: {what}", total=total)
-            progress.update(bars[what], completed=done)
-
+    with log.stage("eval") as stage, generation_bars(console, "8. Eval:") as on_progress:
         scores = evaluate_run(
             folder,
             run_id,

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 TRANSLATION_TASKS = ("translate_to_target", "translate_to_source")
-OTHERS = {"baseline": "untuned model", "copy_source": "copy source", "random_target": "random target"}
+OTHERS = {
+    "baseline": "untuned model",
+    "copy_source": "copy source",
+    "random_target": "random target",
+}
 METRIC = "chrf"
 
 
@@ -39,7 +43,9 @@ def translation_verdicts(scores: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def verdict_line(task: str, verdict: dict[str, Any], target: str, source: str) -> str:
     """One sentence a person can read: what the model does now, compared with what."""
-    direction = f"{source} -> {target}" if task == "translate_to_target" else f"{target} -> {source}"
+    direction = (
+        f"{source} -> {target}" if task == "translate_to_target" else f"{target} -> {source}"
+    )
     gains = ", ".join(
         f"{OTHERS[name]} {row['other']:.1f} (+{row['delta']:.1f}, 95% CI {row['low']:+.1f} to "
         f"{row['high']:+.1f})"
