@@ -22,7 +22,7 @@ from seshat.config.loader import LoadedProject
 from seshat.errors import TemplateError
 from seshat.model_family import chat_template_for
 from seshat.paths import PACKAGE_DIR
-from seshat.plan import Plan
+from seshat.plan import SIZES, Plan
 from seshat.profiles import Profile
 
 CONFIG_FILE = "backend.yaml"
@@ -113,16 +113,7 @@ class Backend:
             "lora": spec.training.lora.model_dump()
             | {"target_modules": plan.value("lora_target_modules")},
             "train": spec.training.model_dump(),
-            "plan": {
-                name: plan.value(name)
-                for name in (
-                    "sequence_len",
-                    "micro_batch_size",
-                    "gradient_accumulation_steps",
-                    "gradient_checkpointing",
-                    "precision",
-                )
-            }
+            "plan": {name: plan.value(name) for name in SIZES}
             | {"load_in_4bit": plan.load_in_4bit, "modules_to_save": plan.value("modules_to_save")},
             "profile": profile.model_dump(),
             "data": {

@@ -37,21 +37,14 @@ def _print_plan(made: object, profile: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from seshat.plan import Plan
+    from seshat.plan import SIZES, Plan
 
     assert isinstance(made, Plan)
     console = Console()
     console.print(f"[bold]{made.model}[/] on profile [bold]{profile}[/] ({made.model_origin})")
     table = Table("setting", "value", "why")
     table.add_row("method", made.method, "QLoRA chosen to fit" if made.load_in_4bit else "")
-    for name in (
-        "sequence_len",
-        "micro_batch_size",
-        "gradient_accumulation_steps",
-        "gradient_checkpointing",
-        "precision",
-        "lora_target_modules",
-    ):
+    for name in (*SIZES, "lora_target_modules"):
         choice = getattr(made, name)
         if choice is not None:
             table.add_row(name, str(choice.value), choice.reason)

@@ -75,7 +75,8 @@ def _run(
         stage.note = f"{'copied from' if fresh else 'kept; sample files from'} {sample_dir()}"
     console.print(f"[bold]1. Sample project[/] {folder} ({stage.note})")
 
-    backend = load_project(folder, overrides).spec.backend
+    project = load_project(folder, overrides)
+    backend = project.spec.backend
     with log.stage("environments") as stage, console.status("") as status:
         built = []
         for name in (backend, RUNTIME):
@@ -91,15 +92,13 @@ def _run(
         log.stage("models") as stage,
         console.status("Importing SmolLM2-135M-Instruct from its GGUF..."),
     ):
-        manifest = prepare_models(folder, backend)
+        manifest = prepare_models(project)
         stage.note = (
             f"SmolLM2-135M-Instruct ({manifest.get('parameters', 0) / 1e6:.0f} M parameters, "
             f"{manifest.get('license')}) from {manifest.get('package')}; Whisper base"
         )
     console.print(f"[bold]3. Models[/] {stage.note}")
     record["model"] = manifest
-
-    project = load_project(folder, overrides)
     _data(project, console, log, record)
     _tokenizer(project, console, log, record)
     _plan(project, console, log, record)

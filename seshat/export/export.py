@@ -37,7 +37,7 @@ from seshat.paths import PACKAGE_DIR
 from seshat.runs.diagnose import relevant_tail
 from seshat.runs.launch import Launch
 from seshat.runs.merge import merge_run
-from seshat.runs.process import run_logged
+from seshat.runs.process import run_json, run_logged
 from seshat.runs.rundir import RunDir, file_manifest, find_run
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
@@ -57,18 +57,8 @@ F32_PARAMETER_LIMIT = 4_000_000_000
 def _run_json(
     argv: list[str | Path], log: Path, what: str, env: dict[str, str] | None = None
 ) -> Any:
-    """Run a helper that prints one JSON line last; raise a clear error if it fails."""
-    done = run_logged(argv, log, env={"PYTHONUNBUFFERED": "1", **(env or {})})
-    if not done.ok:
-        tail = "\n    ".join(relevant_tail(done.tail))
-        raise ModelError(
-            f"{what} failed (exit code {done.returncode}). Last lines:\n    {tail}\nFull log: {log}.",
-            "fix the cause above and run `seshat export` again",
-        )
-    for line in reversed(done.tail):
-        if line.startswith("{"):
-            return json.loads(line)
-    raise ModelError(f"{what} printed no result; see {log}.", "run `seshat export` again")
+    """Run an export helper that prints one JSON line last (see :func:`run_json`)."""
+    return run_json(argv, log, what, "fix the cause above and run `seshat export` again", env)
 
 
 def _sample_texts(run: RunDir, count: int = 4) -> list[str]:

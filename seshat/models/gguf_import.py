@@ -8,7 +8,6 @@ next to it lets transformers' version check find it, so no backend env needs ano
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -20,8 +19,7 @@ from seshat.errors import ModelError
 from seshat.export.runtime import converter_paths
 from seshat.models import read_manifest, write_manifest
 from seshat.paths import PACKAGE_DIR
-from seshat.runs.diagnose import relevant_tail
-from seshat.runs.process import run_logged
+from seshat.runs.process import run_json
 from seshat.stamps import sha256_file
 from seshat.yamlio import replace_dir
 
@@ -84,26 +82,18 @@ def import_gguf(
     scratch.mkdir(parents=True)
     log = out.with_name(f"{out.name}.import.log")
     try:
-        finished = run_logged(
+        facts = run_json(
             [env.python, SCRIPT, gguf.resolve(), scratch],
             log,
+            f"Reading {gguf} with transformers (its architecture may not be one transformers "
+            "can load from GGUF)",
+            "import a GGUF of a supported architecture (llama, qwen2, qwen3, gemma3...), or get "
+            "the model as safetensors (`seshat model pull`)",
             env={
                 "PYTHONPATH": gguf_pythonpath(runtime, scratch.with_name(scratch.name + "-site")),
                 "HF_HUB_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false",
             },
-        )
-        if not finished.ok:
-            tail = "\n    ".join(relevant_tail(finished.tail))
-            raise ModelError(
-                f"transformers could not read {gguf} (exit code {finished.returncode}); its "
-                f"architecture may not be one transformers can load from GGUF. Last lines:\n"
-                f"    {tail}\nFull log: {log}.",
-                "import a GGUF of a supported architecture (llama, qwen2, qwen3, gemma3...), or "
-                "get the model as safetensors (`seshat model pull`)",
-            )
-        facts = next(
-            (json.loads(line) for line in reversed(finished.tail) if line.startswith("{")), {}
         )
         manifest = write_manifest(
             scratch,

@@ -22,6 +22,16 @@ from seshat.profiles import Profile
 CLOUD_HINT = "cloud-a100-80b"
 
 
+# the sizes a plan chooses for a run (each a Choice with its reason)
+SIZES = (
+    "sequence_len",
+    "micro_batch_size",
+    "gradient_accumulation_steps",
+    "gradient_checkpointing",
+    "precision",
+)
+
+
 @dataclass(frozen=True)
 class Choice:
     """One planned value and why."""

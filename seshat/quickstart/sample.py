@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from seshat.config.loader import LoadedProject
+from seshat.config.models import SourceFormat
+from seshat.errors import ConfigError
 from seshat.models.embedded import SMOLLM2, assemble_whisper, smollm2_gguf
 from seshat.models.gguf_import import import_gguf
 from seshat.paths import shipped_dir
-
-MODEL_DIR = Path("models") / str(SMOLLM2["name"])
-WHISPER_DIR = Path("models") / "whisper-base"
 
 
 def sample_dir() -> Path:
@@ -39,8 +39,24 @@ def copy_sample(folder: Path) -> bool:
     return fresh
 
 
-def prepare_models(folder: Path, backend: str) -> dict[str, Any]:
-    """Import SmolLM2 from its packaged GGUF and assemble Whisper base, once; return the manifest."""
-    assemble_whisper(folder / WHISPER_DIR)
+def prepare_models(project: LoadedProject) -> dict[str, Any]:
+    """Import SmolLM2 into ``model.base`` and Whisper base into each audio source's model folder.
+
+    Both are made once: a folder already there from the same files is kept.
+
+    Raises:
+        ConfigError: ``model.base`` is a hub id, not a local folder to import into.
+    """
+    spec = project.spec
+    for source in spec.sources:
+        if source.format is SourceFormat.audio and source.options.get("model"):
+            assemble_whisper(project.root / str(source.options["model"]))
+    target = spec.model.local_path(project.root)
+    if target is None:
+        raise ConfigError(
+            f"model.base is the hub id {spec.model.base!r}: the quickstart imports its model "
+            "into a local folder.",
+            "set `model.base: ./models/smollm2-135m-instruct` in seshat.yaml",
+        )
     about = {k: SMOLLM2[k] for k in ("package", "version", "license", "upstream")}
-    return import_gguf(smollm2_gguf(), folder / MODEL_DIR, backend, about=about)
+    return import_gguf(smollm2_gguf(), target, spec.backend, about=about)

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("seshat.process")
 
@@ -95,3 +96,35 @@ def run_logged(
         handle.write(f"[seshat] exit code {returncode} after {seconds:.1f} s\n")
     log.info("%s: exit code %s after %.1f s", args[0], returncode, seconds)
     return Finished(args, returncode, seconds, list(tail))
+
+
+def run_json(
+    argv: Sequence[str | os.PathLike[str]],
+    log_path: Path,
+    what: str,
+    hint: str,
+    env: Mapping[str, str] | None = None,
+) -> Any:
+    """Run a helper script that prints one JSON line last; return that line, parsed.
+
+    Raises:
+        ModelError: The helper failed (its log tail in the message, ``hint`` as the next step),
+            or printed no JSON line.
+    """
+    import json
+
+    from seshat.errors import ModelError
+    from seshat.runs.diagnose import relevant_tail
+
+    done = run_logged(argv, log_path, env={"PYTHONUNBUFFERED": "1", **(env or {})})
+    if not done.ok:
+        tail = "\n    ".join(relevant_tail(done.tail))
+        raise ModelError(
+            f"{what} failed (exit code {done.returncode}). Last lines:\n    {tail}\n"
+            f"Full log: {log_path}.",
+            hint,
+        )
+    for line in reversed(done.tail):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise ModelError(f"{what} printed no result; see {log_path}.", hint)
