@@ -67,3 +67,7 @@ class DataError(SeshatError):
 
 class ModelError(SeshatError):
     """A model, adapter or GGUF file that is missing, corrupt, or fails verification."""
+
+
+class MachineError(SeshatError):
+    """This machine lacks something a project needs (``seshat doctor`` lists each fix)."""

@@ -120,7 +120,7 @@ def scaffold(
     profile: str = "strix-halo",
     force: bool = False,
 ) -> Path:
-    """Create ``folder`` with ``seshat.yaml``, ``data/raw/``, ``data/formatted/`` and ``runs/``.
+    """Create ``folder`` with ``seshat.yaml``, a ``justfile``, ``data/raw/``, ``data/formatted/``, ``runs/``.
 
     Args:
         folder: Project folder (created if needed).
@@ -167,8 +167,10 @@ def scaffold(
             gitignore, "runs/\n.seshat/\ndata/records/\ndata/splits/\ndata/formatted/\n"
         )
     atomic_write_text(config, text)
+    from seshat import project_justfile
     from seshat.config.loader import load_project
 
+    project_justfile.write(folder)
     load_project(config)  # the scaffold must validate as written
     return config
 

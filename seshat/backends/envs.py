@@ -26,6 +26,7 @@ from typing import Any
 
 from seshat.backends import get_backend
 from seshat.errors import BackendEnvError
+from seshat.machine import cpu_identity
 from seshat.paths import PACKAGE_DIR, seshat_home
 from seshat.runs.process import run_logged
 from seshat.stamps import utc_now
@@ -120,18 +121,12 @@ def planned_env(backend: str, device: str, requirements: Path | None = None) -> 
         raise BackendEnvError(
             f"No requirement file {req}.", "pass an existing file with --requirements"
         )
-    key = env_key(req, _cpu_identity() if backend == NATIVE and device == "cpu" else "")
+    key = env_key(req, cpu_identity() if backend == NATIVE and device == "cpu" else "")
     path = seshat_home() / "envs" / f"{backend}-{device}-{key}"
     info: dict[str, Any] = {}
     if (path / MARKER).is_file():
         info = json.loads((path / MARKER).read_text(encoding="utf-8"))
     return BackendEnv(backend=backend, device=device, path=path, key=key, info=info)
-
-
-def _cpu_identity() -> str:
-    from seshat.export.runtime import cpu_identity
-
-    return cpu_identity()
 
 
 def installed_envs() -> list[BackendEnv]:
@@ -193,25 +188,36 @@ def install(
     *,
     requirements: Path | None = None,
     force: bool = False,
+    rebuild: bool = False,
     on_line: Callable[[str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> tuple[BackendEnv, bool]:
     """Build (or reuse) the venv for ``backend`` x ``device``.
+
+    The llama.cpp runtime is smoke-tested after it is built, and again when a reused one's
+    compiled libraries or the CPU changed (:mod:`seshat.export.smoke`).
 
     Args:
         backend: ``axolotl`` or ``llamafactory``.
         device: ``cpu``, ``rocm`` or ``cuda``.
         requirements: A requirement file to use instead of the shipped one.
         force: Rebuild even if an env with the same key exists.
+        rebuild: llamacpp only: also compile its wheel again (implies ``force``).
         on_line: Receives every line of pip's output (progress display).
+        on_step: Receives the name of each build step as it starts.
 
     Returns:
         The env and whether it was built now (False: reused from the cache).
 
     Raises:
-        BackendEnvError: A step failed; the message names the step, the log file and its tail.
+        BackendEnvError: A step failed (the message names the step, the log file and its tail),
+            or the llama.cpp runtime fails its smoke test.
     """
     env = planned_env(backend, device, requirements)
+    force = force or rebuild
     if env.installed and not force:
+        if backend == NATIVE and device == "cpu":
+            _smoke(env, on_step)
         return env, False
     if env.path.exists():
         shutil.rmtree(env.path)  # a failed or forced earlier build
@@ -221,6 +227,8 @@ def install(
     started = time.time()
 
     def step(name: str, argv: list[str | Path], extra_env: dict[str, str] | None = None) -> None:
+        if on_step is not None:
+            on_step(name)
         done = run_logged(
             argv,
             log_path,
@@ -240,7 +248,7 @@ def install(
     if backend == NATIVE:
         from seshat.export import runtime
 
-        pip += runtime.prepare(env.path, env.python, req, step)
+        pip += runtime.prepare(env.path, env.python, req, step, rebuild=rebuild)
     if install_mode(req) == "lock":
         step("install pinned packages", [*pip, "--no-deps", "-r", req])
     else:
@@ -255,6 +263,8 @@ def install(
         [env.python, "-m", "pip", "freeze", "--all"], capture_output=True, text=True, check=False
     )
     atomic_write_text(env.path / "freeze.txt", freeze.stdout)
+    if backend == NATIVE and device == "cpu":
+        _smoke(env, on_step, force=True)  # a runtime that crashes is refused: no marker
     snapshot = (
         json.loads((env.path / "schema.json").read_text(encoding="utf-8"))
         if backend not in TOOLS
@@ -273,6 +283,24 @@ def install(
     }
     atomic_write_text(env.path / MARKER, json.dumps(info, indent=2, sort_keys=True) + "\n")
     return planned_env(backend, device, requirements), True
+
+
+def _smoke(env: BackendEnv, on_step: Callable[[str], None] | None, force: bool = False) -> None:
+    """Smoke-test the llama.cpp runtime (skipped, and said, without the packaged test model)."""
+    from seshat.errors import ModelError
+    from seshat.export import runtime, smoke
+    from seshat.models.embedded import smollm2_gguf
+
+    try:
+        source = smollm2_gguf()
+    except ModelError as exc:
+        if on_step is not None:
+            on_step(f"smoke test skipped: {exc.message} (`seshat doctor` shows it)")
+        return
+    if (force or smoke.recorded(env.path) is None) and on_step is not None:
+        on_step(f"smoke test: generate with {', '.join(smoke.TYPES)} GGUFs (a few seconds)")
+    version = runtime.pinned_version(requirements_file(NATIVE, env.device))
+    smoke.ensure(env.path, env.python, source, version, force=force)
 
 
 def _pinned_versions(freeze: str, names: tuple[str, ...]) -> dict[str, str]:

@@ -31,20 +31,36 @@ def backend() -> None:
     help="Use this requirement file instead of the shipped, pinned one.",
 )
 @click.option("--force", is_flag=True, help="Rebuild even if a matching env exists.")
-def install(name: str, device: str, requirements: Path | None, force: bool) -> None:
-    """Build the venv NAME from pinned requirements (cached by their hash)."""
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="llamacpp: also compile llama.cpp again instead of reusing the cached wheel (10-30 min).",
+)
+def install(name: str, device: str, requirements: Path | None, force: bool, rebuild: bool) -> None:
+    """Build the venv NAME from pinned requirements (cached by their hash).
+
+    The llama.cpp runtime is smoke-tested after it is built: a real GGUF of each quantization
+    type must generate a few tokens on this CPU, or the build is refused.
+    """
     from rich.console import Console
 
     from seshat.backends.envs import install as build
+    from seshat.env_progress import env_progress
 
+    if rebuild and name != "llamacpp":
+        raise click.UsageError("--rebuild is for llamacpp (the one env Seshat compiles).")
+    if rebuild:
+        click.echo("Compiling llama.cpp again: 10-30 minutes on 2 cores.", err=True)
     console = Console(stderr=True)
-    with console.status(f"Building the {name} env ({device})...") as status:
+    with env_progress(console, name, device) as progress:
         env, built = build(
             name,
             device,
             requirements=requirements,
             force=force,
-            on_line=lambda line: status.update(f"[{name}/{device}] {line[:100]}"),
+            rebuild=rebuild,
+            on_line=progress.on_line,
+            on_step=progress.on_step,
         )
     versions = ", ".join(f"{k} {v}" for k, v in sorted(env.info.get("versions", {}).items()))
     verb = f"Built in {env.info.get('build_seconds')} s" if built else "Already installed (cached)"

@@ -21,13 +21,17 @@ def launch(dry_run: bool, keep: bool, project_dir: Path, overrides: tuple[str, .
     (access.rules.cloud_launch; an explicit override needs a reason:
     access.overrides.cloud_launch="who agreed, when").
     """
+    from rich.console import Console
+
     from seshat.backends.envs import install
+    from seshat.env_progress import env_progress
     from seshat.runs.cloud import SKYPILOT, render_task, validate_task
     from seshat.runs.cloud import launch as run_launch
 
     project = load(project_dir, overrides)
     task = render_task(project)
-    env, built = install(SKYPILOT, "cpu")
+    with env_progress(Console(stderr=True), SKYPILOT) as progress:
+        env, built = install(SKYPILOT, "cpu", on_line=progress.on_line, on_step=progress.on_step)
     if built:
         click.echo(f"Built SkyPilot's env at {env.path} (once; cached).")
     validate_task(task.task, env)

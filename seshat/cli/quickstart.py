@@ -67,6 +67,7 @@ def _run(
 ) -> None:
     from seshat.backends.envs import install
     from seshat.config.loader import load_project
+    from seshat.env_progress import env_progress
     from seshat.quickstart.sample import copy_sample, prepare_models, sample_dir
 
     overrides = [f"training.max_steps={steps}"] if steps else []
@@ -77,13 +78,14 @@ def _run(
 
     project = load_project(folder, overrides)
     backend = project.spec.backend
-    with log.stage("environments") as stage, console.status("") as status:
+    with log.stage("doctor") as stage:
+        stage.note = _doctor(project, backend)
+    console.print(f"[bold]   Machine[/] {stage.note}")
+    with log.stage("environments") as stage:
         built = []
         for name in (backend, RUNTIME):
-            status.update(f"Preparing the {name} environment (built once, then cached)...")
-            _, now = install(
-                name, "cpu", on_line=lambda line, n=name: status.update(f"[{n}] {line[:90]}")
-            )
+            with env_progress(console, name) as progress:
+                _, now = install(name, "cpu", on_line=progress.on_line, on_step=progress.on_step)
             built.append(f"{name} {'built' if now else 'cached'}")
         stage.note = ", ".join(built)
     console.print(f"[bold]2. Environments[/] {stage.note}")
@@ -119,6 +121,20 @@ def _run(
     record["report"] = str(report)
     console.print(f"[bold]10. Report[/] {report}")
     _summary(project, run_id, console, record)
+
+
+def _doctor(project: Any, backend: str) -> str:
+    """The doctor's machine rows (Python, programs, disk, memory): stop now, not after 20 min."""
+    from seshat.backends.envs import planned_env
+    from seshat.doctor import Probe, machine_rows, needs_of, require
+
+    needs = needs_of(project)
+    installed = {name: planned_env(name, "cpu").installed for name in (backend, RUNTIME)}
+    rows = machine_rows(Probe(), needs, installed)
+    require(rows, "the quickstart")
+    passed = [r.name for r in rows if r.state == "ok"]
+    notes = [f"{r.name}: {r.detail}" for r in rows if r.state == "warn"]
+    return f"{', '.join(passed)} ok" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _data(project: Any, console: Any, log: Any, record: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     from seshat.config.models import Destination
     from seshat.eval.evaluate import RUNTIME, pick_gguf
     from seshat.runs.rundir import find_run
-    from seshat.serve.server import admit, running_server
+    from seshat.serve.server import admit, exit_error, running_server
 
     name, settings, host, project_dir = _serving(args, project_dir)
     run = find_run(project_dir.resolve(), name)
@@ -54,6 +54,8 @@ def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     ) as server:
         click.echo(f"Serving {gguf.name} of {run.run_id} at {server.url} (Ctrl-C stops it).")
         _until_interrupted(lambda: server.process.poll() is None, "server")
+        if server.process.returncode not in (None, 0):
+            raise exit_error(server.process, server.log, "llama.cpp server", gguf)
 
 
 @click.command()

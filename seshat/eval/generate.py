@@ -16,7 +16,7 @@ from pathlib import Path
 from seshat.errors import ModelError
 from seshat.eval.examples import Example
 from seshat.paths import PACKAGE_DIR
-from seshat.runs.diagnose import diagnose, relevant_tail
+from seshat.runs.diagnose import diagnose, llamacpp_crash, relevant_tail
 from seshat.runs.process import run_logged
 from seshat.yamlio import atomic_write_text
 
@@ -42,6 +42,7 @@ class Engine:
     extra: list[str] = field(default_factory=list)
     description: str = ""
     model_files: tuple[Path, ...] = ()
+    gguf: Path | None = None
 
     def identity(self) -> list[list[object]]:
         """Name, size and modification time of the model files (answers of other files are stale)."""
@@ -59,6 +60,7 @@ def llamacpp_engine(python: Path, gguf: Path, tag: str, max_tokens: int) -> Engi
         extra=["--max-tokens", str(max_tokens), "--threads", str(os.cpu_count() or 2)],
         description=f"llama.cpp ({gguf.name})",
         model_files=(gguf,),
+        gguf=gguf,
     )
 
 
@@ -140,7 +142,13 @@ def generate(
         )
         inputs.unlink(missing_ok=True)
         if not finished.ok:
-            found = diagnose(finished.tail, "generation", finished.returncode)
+            found = (
+                llamacpp_crash(
+                    finished.returncode, engine.gguf, f"Generation with {engine.description}"
+                )
+                if engine.gguf is not None
+                else None
+            ) or diagnose(finished.tail, "generation", finished.returncode)
             tail = "\n    ".join(relevant_tail(finished.tail))
             raise ModelError(
                 f"Generation with {engine.description} failed (exit code {finished.returncode}). "

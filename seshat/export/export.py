@@ -17,16 +17,17 @@ complete, so an interrupted export never leaves half a GGUF where eval and serve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from seshat.access import Gate, run_holdings
 from seshat.backends.envs import BackendEnv, require_env
 from seshat.config.models import Destination
-from seshat.errors import ModelError
+from seshat.errors import ModelError, SeshatError
 from seshat.eval.evaluate import RUNTIME, base_model
 from seshat.eval.examples import load_examples
 from seshat.eval.generate import generate, llamacpp_engine
@@ -55,10 +56,14 @@ F32_PARAMETER_LIMIT = 4_000_000_000
 
 
 def _run_json(
-    argv: list[str | Path], log: Path, what: str, env: dict[str, str] | None = None
+    argv: list[str | Path],
+    log: Path,
+    what: str,
+    env: dict[str, str] | None = None,
+    gguf: Path | None = None,
 ) -> Any:
     """Run an export helper that prints one JSON line last (see :func:`run_json`)."""
-    return run_json(argv, log, what, "fix the cause above and run `seshat export` again", env)
+    return run_json(argv, log, what, "fix the cause above and run `seshat export` again", env, gguf)
 
 
 def _sample_texts(run: RunDir, count: int = 4) -> list[str]:
@@ -150,6 +155,7 @@ def quantize(runtime_env: BackendEnv, src: Path, dst: Path, quant: str, log: Pat
         [runtime_env.python, SCRIPTS / "gguf_tool.py", "quantize", src, dst, quant],
         log,
         f"Quantizing to {quant}",
+        gguf=src,
     )
 
 
@@ -176,6 +182,7 @@ def compare_logits(runtime_env: BackendEnv, gguf: Path, reference: Path, log: Pa
         [runtime_env.python, SCRIPTS / "gguf_tool.py", "logits", gguf, reference],
         log,
         f"Comparing the logits of {gguf.name}",
+        gguf=gguf,
     )
 
 
@@ -253,58 +260,78 @@ def export_run(
     scratch = run.path / SCRATCH
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
-    log = run.logs / "export.log"
-    say("computing reference logits with transformers")
-    reference = scratch / "reference.npz"
-    info = reference_logits(model_dir, backend_env, _sample_texts(run), reference, log)
-    check_vocabulary(info, model_dir)
-    outtype = "f32" if info["parameters"] <= F32_PARAMETER_LIMIT else "bf16"
-    unquantized = f"{outtype.upper()}"
-    files = {unquantized: f"model-{unquantized}.gguf"}
-    say(f"converting to GGUF ({outtype}) with llama.cpp's converter")
-    convert(model_dir, backend_env, runtime_env, scratch / files[unquantized], outtype, log)
-    for quant in quants:
-        if quant.upper() == unquantized:
-            continue
-        say(f"quantizing to {quant}")
-        files[quant] = f"model-{quant}.gguf"
-        quantize(runtime_env, scratch / files[unquantized], scratch / files[quant], quant, log)
-    record: dict[str, Any] = {
-        "files": files,
-        "base_model": base_model(run),
-        "outtype": outtype,
-        "model": info,
-        "verification": {},
-    }
-    say("verifying vocabulary and logits")
-    gguf = gguf_info(runtime_env, scratch / files[unquantized], log)
-    record["verification"]["vocabulary"] = _vocabulary_check(gguf, info, files[unquantized])
-    if verify:
-        result = compare_logits(runtime_env, scratch / files[unquantized], reference, log)
-        record["verification"]["logits"] = verify_logits(
-            result, outtype, scratch / files[unquantized], model_dir
-        )
-    else:
-        record["verification"]["logits"] = {"passed": None, "skipped": "verify=false"}
-    if dev_limit:
-        record["quality"] = _quality(run, runtime_env, scratch, files, dev_limit, say)
-    record["access"] = held.level
-    record["access_decision"] = {"limit": decision.limit, "override": decision.override}
-    hashes = file_manifest(scratch, {q: Path(f) for q, f in files.items()})
-    record["sha256"] = {q: entry["sha256"] for q, entry in hashes.items()}
-    record["exported_at"] = utc_now()
-    atomic_write_text(scratch / "Modelfile", modelfile(run, files, quants))
-    atomic_write_text(scratch / "README.md", model_card(run, record))
-    atomic_write_text(scratch / "export.json", json.dumps(record, indent=2) + "\n")
-    reference.unlink(missing_ok=True)
-    reference.with_suffix(".texts.json").unlink(missing_ok=True)
-    if target.exists():
-        shutil.rmtree(target)
-    scratch.rename(target)
+    with _removed_on_failure(scratch):
+        log = run.logs / "export.log"
+        say("computing reference logits with transformers")
+        reference = scratch / "reference.npz"
+        info = reference_logits(model_dir, backend_env, _sample_texts(run), reference, log)
+        check_vocabulary(info, model_dir)
+        outtype = "f32" if info["parameters"] <= F32_PARAMETER_LIMIT else "bf16"
+        unquantized = f"{outtype.upper()}"
+        files = {unquantized: f"model-{unquantized}.gguf"}
+        say(f"converting to GGUF ({outtype}) with llama.cpp's converter")
+        convert(model_dir, backend_env, runtime_env, scratch / files[unquantized], outtype, log)
+        for quant in quants:
+            if quant.upper() == unquantized:
+                continue
+            say(f"quantizing to {quant}")
+            files[quant] = f"model-{quant}.gguf"
+            quantize(runtime_env, scratch / files[unquantized], scratch / files[quant], quant, log)
+        record: dict[str, Any] = {
+            "files": files,
+            "base_model": base_model(run),
+            "outtype": outtype,
+            "model": info,
+            "verification": {},
+        }
+        say("verifying vocabulary and logits")
+        gguf = gguf_info(runtime_env, scratch / files[unquantized], log)
+        record["verification"]["vocabulary"] = _vocabulary_check(gguf, info, files[unquantized])
+        if verify:
+            result = compare_logits(runtime_env, scratch / files[unquantized], reference, log)
+            record["verification"]["logits"] = verify_logits(
+                result, outtype, scratch / files[unquantized], model_dir
+            )
+        else:
+            record["verification"]["logits"] = {"passed": None, "skipped": "verify=false"}
+        if dev_limit:
+            record["quality"] = _quality(run, runtime_env, scratch, files, dev_limit, say)
+        record["access"] = held.level
+        record["access_decision"] = {"limit": decision.limit, "override": decision.override}
+        hashes = file_manifest(scratch, {q: Path(f) for q, f in files.items()})
+        record["sha256"] = {q: entry["sha256"] for q, entry in hashes.items()}
+        record["exported_at"] = utc_now()
+        atomic_write_text(scratch / "Modelfile", modelfile(run, files, quants))
+        atomic_write_text(scratch / "README.md", model_card(run, record))
+        atomic_write_text(scratch / "export.json", json.dumps(record, indent=2) + "\n")
+        reference.unlink(missing_ok=True)
+        reference.with_suffix(".texts.json").unlink(missing_ok=True)
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
     run.set_status(
         run.status()["state"], export={k: record[k] for k in ("files", "outtype", "access")}
     )
     return record
+
+
+@contextlib.contextmanager
+def _removed_on_failure(scratch: Path) -> Iterator[None]:
+    """Remove the unfinished export folder when anything fails or interrupts it (no litter).
+
+    A :class:`~seshat.errors.SeshatError` gains a sentence saying what was removed.
+    """
+    try:
+        yield
+    except BaseException as exc:
+        size = sum(p.stat().st_size for p in scratch.rglob("*") if p.is_file())
+        shutil.rmtree(scratch, ignore_errors=True)
+        if isinstance(exc, SeshatError):
+            exc.message += (
+                f" The unfinished export ({size / 1e6:.0f} MB in {scratch}) was removed; the run, "
+                "its adapter and merged model are kept."
+            )
+        raise
 
 
 def _vocabulary_check(gguf: dict[str, Any], info: dict[str, Any], name: str) -> dict[str, Any]:

@@ -5,7 +5,8 @@ The HF→GGUF converter comes from the very llama.cpp version that llama-cpp-pyt
 llama-cpp-python has no binary wheel on the registry: building it takes 10-30 minutes on two
 cores. The wheel is built once into ``$SESHAT_HOME/wheels/<env name>/`` and reused by every later
 install with the same pins on the same kind of CPU (the build is tuned to the CPU it runs on, so
-the key includes the CPU's model and flags). The converter (``convert_hf_to_gguf.py``, its
+the key includes the CPU's model and flags; ``SHA256SUMS`` beside it catches a damaged copy, which
+is compiled again). The converter (``convert_hf_to_gguf.py``, its
 ``conversion`` package and llama.cpp's own ``gguf-py``) comes out of the same source archive, so
 the GGUF files it writes match the llama.cpp that loads them.
 """
@@ -25,24 +26,11 @@ from seshat.paths import seshat_home
 
 NAME = "llamacpp"
 CONVERTER_DIR = "llama.cpp"
+SUMS = "SHA256SUMS"
 _PIN = re.compile(r"^llama-cpp-python(?:\[[^\]]*\])?==([\w.]+)", re.MULTILINE)
 _CMAKE = re.compile(r"^# seshat-cmake-args:(.*)$", re.MULTILINE)
 
 Step = Callable[[str, list[str | Path], dict[str, str]], None]
-
-
-def cpu_identity() -> str:
-    """The CPU's model name and instruction-set flags (a natively built wheel depends on them)."""
-    try:
-        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        import platform
-
-        return platform.processor() or platform.machine()
-    model = re.search(r"^model name\s*:\s*(.*)$", info, re.MULTILINE)
-    flags = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", info, re.MULTILINE)
-    text = f"{model.group(1) if model else ''}|{flags.group(1) if flags else ''}"
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def pinned_version(requirements: Path) -> str:
@@ -67,14 +55,52 @@ def wheel_dir(env_name: str) -> Path:
     return seshat_home() / "wheels" / env_name
 
 
-def prepare(env_path: Path, python: Path, requirements: Path, step: Step) -> list[str]:
-    """Fetch the source archive, build the wheel if not cached, extract the converter.
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cached_wheel(env_name: str, version: str) -> tuple[Path | None, str]:
+    """The cached wheel of an env key and its state: ``ok``, ``missing`` or why it is damaged.
+
+    The wheel's sha256 is written beside it when it is built (``SHA256SUMS``); a wheel whose
+    bytes no longer match, or that is not a readable zip, is damaged and is compiled again.
+    """
+    import zipfile
+
+    wheels = wheel_dir(env_name)
+    found = sorted(wheels.glob(f"llama_cpp_python-{version}-*.whl"))
+    if not found:
+        return None, "missing"
+    wheel = found[-1]
+    sums = wheels / SUMS
+    want = sums.read_text(encoding="utf-8").split()[0] if sums.is_file() else ""
+    if want and _sha256(wheel) != want:
+        return wheel, f"its sha256 differs from the one recorded in {sums} when it was built"
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError) as exc:
+        return wheel, f"it is not a readable wheel ({exc})"
+    if bad is not None:
+        return wheel, f"its member {bad} is damaged"
+    return wheel, "ok"
+
+
+def prepare(
+    env_path: Path, python: Path, requirements: Path, step: Step, rebuild: bool = False
+) -> list[str]:
+    """Fetch the source archive, build the wheel if not cached (or damaged), extract the converter.
 
     Args:
         env_path: The env being built (the converter goes into ``<env>/llama.cpp``).
         python: A Python that has pip (the new env's).
         requirements: The requirement file (its pin and CMake flags).
         step: Runs one logged build step: ``step(name, argv, extra_env)``.
+        rebuild: Compile the wheel again even if a sound one is cached.
 
     Returns:
         Extra pip arguments for installing the requirements (``--find-links`` to the wheel).
@@ -93,7 +119,8 @@ def prepare(env_path: Path, python: Path, requirements: Path, step: Step) -> lis
             {},
         )
     wheels = wheel_dir(env_path.name)
-    if not list(wheels.glob(f"llama_cpp_python-{version}-*.whl")):
+    _, state = cached_wheel(env_path.name, version)
+    if rebuild or state != "ok":
         scratch = wheels.with_name(wheels.name + ".building")
         shutil.rmtree(scratch, ignore_errors=True)
         step(
@@ -104,6 +131,11 @@ def prepare(env_path: Path, python: Path, requirements: Path, step: Step) -> lis
                 "CMAKE_BUILD_PARALLEL_LEVEL": str(os.cpu_count() or 2),
             },
         )
+        built = sorted(scratch.glob(f"llama_cpp_python-{version}-*.whl"))
+        if built:
+            (scratch / SUMS).write_text(
+                f"{_sha256(built[-1])}  {built[-1].name}\n", encoding="utf-8"
+            )
         shutil.rmtree(wheels, ignore_errors=True)
         scratch.rename(wheels)
     extract_converter(archive, version, env_path / CONVERTER_DIR)

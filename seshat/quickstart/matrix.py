@@ -32,6 +32,7 @@ def check_matrix(
         strict_check,
         write_render,
     )
+    from seshat.env_progress import env_progress
     from seshat.errors import CheckError
     from seshat.profiles import Profile, available, load_file
 
@@ -42,13 +43,9 @@ def check_matrix(
     for backend in NAMES:
         env = None
         if not strict_only:
-            with console.status(
-                f"Preparing the {backend} env (built once, then cached)..."
-            ) as status:
+            with env_progress(console, backend) as progress:
                 env, built = install(
-                    backend,
-                    "cpu",
-                    on_line=lambda line, b=backend: status.update(f"[{b}] {line[:100]}"),
+                    backend, "cpu", on_line=progress.on_line, on_step=progress.on_step
                 )
             console.print(f"   {backend} env: {'built' if built else 'cached'} at {env.path}")
         written = {}

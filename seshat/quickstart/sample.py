@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from seshat import project_justfile
 from seshat.config.loader import LoadedProject
 from seshat.config.models import SourceFormat
 from seshat.errors import ConfigError
@@ -23,7 +24,7 @@ def copy_sample(folder: Path) -> bool:
     """Copy the sample project into ``folder`` unless it already holds one; True if copied.
 
     An existing ``seshat.yaml`` is kept (the user may have edited it); missing sample files
-    (raw data, templates) are put back.
+    (raw data, templates) are put back. The project justfile is written as ``seshat init`` does.
     """
     source = sample_dir()
     fresh = not (folder / "seshat.yaml").exists()
@@ -36,6 +37,7 @@ def copy_sample(folder: Path) -> bool:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+    project_justfile.write(folder)
     return fresh
 
 

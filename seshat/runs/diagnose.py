@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 # (pattern, explanation, next step). The first match wins.
 _PATTERNS: list[tuple[re.Pattern[str], str, str]] = [
@@ -84,6 +85,43 @@ def diagnose(
             )
         return f"The backend was killed by {name}.", "find out what sent it; the run can go on"
     return None
+
+
+# signals a native library dies of by itself (a bug or an instruction this CPU lacks), not sent
+CRASH_SIGNALS = ("SIGSEGV", "SIGILL", "SIGBUS", "SIGFPE", "SIGABRT")
+
+
+def llamacpp_crash(returncode: int, gguf: Path | None, what: str) -> tuple[str, str] | None:
+    """Explain a llama.cpp child (export check, eval, serve, translate, demo) that crashed.
+
+    Names the signal, the GGUF file and its type, and the CPU features that decide which of
+    llama.cpp's kernels run; the next step is ``seshat doctor``, which runs the runtime's smoke
+    test and names the rebuild. None when ``returncode`` is no crash.
+
+    Args:
+        returncode: The child's exit code (negative: killed by that signal).
+        gguf: The model file it had loaded, if known.
+        what: What the child was doing ("Generation with llama.cpp").
+    """
+    if returncode >= 0:
+        return None
+    name = _signal_name(-returncode)
+    if name not in CRASH_SIGNALS:
+        return None
+    from seshat.gguf_header import describe
+    from seshat.machine import cpu_model, kernel_features
+
+    model = f" on {gguf} ({describe(gguf)})" if gguf is not None else ""
+    features = ", ".join(kernel_features()) or "none of AVX2/AVX-512/AMX"
+    return (
+        f"{what} crashed with {name}{model}. That is a fault inside llama.cpp's compiled "
+        f"library, not in your data: it depends on the model's quantization type and on the "
+        f"CPU ({cpu_model()}; kernel features: {features}).",
+        "run `seshat doctor`: it tests the llama.cpp runtime with every quantization type and "
+        "says which rebuild fixes it (`seshat backend install llamacpp --rebuild`, 10-30 min); "
+        "meanwhile the run's unquantized GGUF (`quant=F32`, or BF16 for models over 4 B) avoids "
+        "the quantized kernels",
+    )
 
 
 def _signal_name(number: int) -> str:

@@ -104,8 +104,17 @@ def run_json(
     what: str,
     hint: str,
     env: Mapping[str, str] | None = None,
+    gguf: Path | None = None,
 ) -> Any:
     """Run a helper script that prints one JSON line last; return that line, parsed.
+
+    Args:
+        argv: The helper and its arguments.
+        log_path: Its log (appended to).
+        what: What it does, for the error message.
+        hint: The next step when it fails.
+        env: Extra environment variables.
+        gguf: The GGUF a llama.cpp helper loads: a crash is then diagnosed with its type and the CPU.
 
     Raises:
         ModelError: The helper failed (its log tail in the message, ``hint`` as the next step),
@@ -114,15 +123,17 @@ def run_json(
     import json
 
     from seshat.errors import ModelError
-    from seshat.runs.diagnose import relevant_tail
+    from seshat.runs.diagnose import llamacpp_crash, relevant_tail
 
     done = run_logged(argv, log_path, env={"PYTHONUNBUFFERED": "1", **(env or {})})
     if not done.ok:
         tail = "\n    ".join(relevant_tail(done.tail))
+        crash = llamacpp_crash(done.returncode, gguf, what) if gguf is not None else None
         raise ModelError(
-            f"{what} failed (exit code {done.returncode}). Last lines:\n    {tail}\n"
-            f"Full log: {log_path}.",
-            hint,
+            f"{what} failed (exit code {done.returncode}). "
+            + (crash[0] + " " if crash else "")
+            + f"Last lines:\n    {tail}\nFull log: {log_path}.",
+            crash[1] if crash else hint,
         )
     for line in reversed(done.tail):
         if line.startswith("{"):

@@ -73,16 +73,43 @@ def _ready(url: str) -> bool:
         return False
 
 
+def exit_error(
+    process: subprocess.Popen[bytes], log: Path, what: str, gguf: Path | None
+) -> ModelError:
+    """The error for a supervised program that exited: a crash is diagnosed, else the log's tail."""
+    from seshat.runs.diagnose import llamacpp_crash
+
+    tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
+    code = process.returncode
+    crash = llamacpp_crash(code, gguf, f"The {what}") if code is not None else None
+    return ModelError(
+        f"The {what} exited with code {code}. "
+        + (crash[0] + " " if crash else "")
+        + f"Last lines of {log}:\n    "
+        + "\n    ".join(tail)
+        + "\n",
+        crash[1]
+        if crash
+        else "check the GGUF with `seshat export RUN force=true`, or the log above",
+    )
+
+
 @contextlib.contextmanager
 def supervised(
-    argv: list[str], log: Path, ready_url: str, what: str, startup_timeout: float = 180.0
+    argv: list[str],
+    log: Path,
+    ready_url: str,
+    what: str,
+    startup_timeout: float = 180.0,
+    gguf: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``argv`` in its own process group; yield once ``ready_url`` answers 200.
 
     The whole group is always stopped afterwards: nothing is left running.
 
     Raises:
-        ModelError: The program exits or does not answer in time.
+        ModelError: The program exits (a crash names the signal, ``gguf`` and the CPU) or does
+            not answer in time.
     """
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = open(log, "ab")  # noqa: SIM115 (closed in finally, after the process)
@@ -97,12 +124,7 @@ def supervised(
         deadline = time.monotonic() + startup_timeout
         while not _ready(ready_url):
             if process.poll() is not None:
-                tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
-                raise ModelError(
-                    f"The {what} exited with code {process.returncode} before it answered. "
-                    f"Last lines of {log}:\n    " + "\n    ".join(tail) + "\n",
-                    "check the GGUF with `seshat export RUN force=true`, or the log above",
-                )
+                raise exit_error(process, log, what, gguf)
             if time.monotonic() > deadline:
                 raise ModelError(
                     f"The {what} did not answer within {startup_timeout:.0f} s; see {log}.",
@@ -136,7 +158,7 @@ def running_server(
     argv += ["--host", host, "--port", str(port), "--n_ctx", str(n_ctx)]
     argv += ["--n_threads", str(os.cpu_count() or 2)]
     url = f"http://{host}:{port}/v1"
-    with supervised(argv, log, f"{url}/models", "llama.cpp server") as process:
+    with supervised(argv, log, f"{url}/models", "llama.cpp server", gguf=gguf) as process:
         yield Server(process, host, port, log)
 
 

@@ -77,5 +77,5 @@ def running_demo(
     argv = [str(runtime.python), str(APP), "--config", str(config_path), "--gguf", str(gguf)]
     argv += ["--host", host, "--port", str(port)]
     url = f"http://{host}:{port}/"
-    with supervised(argv, run.logs / "demo.log", url, "demo app", startup_timeout=240):
+    with supervised(argv, run.logs / "demo.log", url, "demo app", startup_timeout=240, gguf=gguf):
         yield url

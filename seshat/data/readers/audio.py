@@ -19,6 +19,7 @@ from seshat.corpus.segment import Segment
 from seshat.data.readers import elan
 from seshat.data.readers.base import ReaderContext, ReaderError
 from seshat.data.transcribe import TranscriptionError, transcribe
+from seshat.langcodes import whisper_language
 
 
 def _elan_path(path: Path, ctx: ReaderContext) -> Path:
@@ -55,7 +56,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
         utterances = transcribe(
             path,
             ctx.root / str(model),
-            language=ctx.option("language"),
+            language=_whisper_hint(ctx.option("language")),
             beam_size=int(ctx.option("beam_size", 5)),
             vad=bool(ctx.option("vad", True)),
             compute_type=str(ctx.option("compute_type", "int8")),
@@ -81,3 +82,22 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     yield from sorted(
         [*human, *machine], key=lambda s: (s.provenance.start_ms or 0, s.provenance.file)
     )
+
+
+def _whisper_hint(code: object) -> str | None:
+    """Whisper's code for the ``language`` option (``spa`` and ``es`` both give ``es``).
+
+    Raises:
+        ReaderError: A language Whisper has no code for.
+    """
+    if not code:
+        return None
+    hint = whisper_language(str(code))
+    if hint is None:
+        raise ReaderError(
+            f"options.language is {code!r}, a language Whisper has no code for (it knows about "
+            "100 languages, by their ISO 639-1 codes such as es, pt, en).",
+            "set the language Whisper should listen for (e.g. the contact language, `es`), or "
+            "remove the option to let Whisper detect it",
+        )
+    return hint

@@ -1,7 +1,7 @@
 """Scanned pages (images) read by OCR: one ``text`` segment per line, with its confidence.
 
-Options: ``languages`` (tesseract codes, default: the source language's ISO 639-3 code, e.g.
-``spa``), ``tessdata`` (a folder of custom ``.traineddata``), ``corrections`` (an orthography
+Options: ``languages`` (tesseract codes, default: the source language's, ``es`` or ``spa`` both
+giving ``spa``), ``tessdata`` (a folder of custom ``.traineddata``), ``corrections`` (an orthography
 post-correction table, e.g. ``{"rn": "m", "ii": "ɨ"}``, applied longest match first),
 ``min_confidence`` (lines below it get a ``low_confidence`` flag, default 60).
 """
@@ -15,14 +15,17 @@ from seshat.corpus.segment import Segment
 from seshat.data.clean import Normaliser
 from seshat.data.ocr import OcrError, tesseract_lines
 from seshat.data.readers.base import ReaderContext, ReaderError
+from seshat.langcodes import tesseract_language
 
 
 def languages(ctx: ReaderContext) -> str:
-    """Tesseract languages for a source: ``options.languages`` or the source language's code."""
+    """Tesseract languages for a source: ``options.languages`` or the source language's.
+
+    The source language's ISO 639 code (``es`` or ``spa``) is mapped to tesseract's name.
+    """
     if ctx.option("languages"):
         return str(ctx.option("languages"))
-    three = [c for c in ctx.translation_codes if len(c) == 3]
-    return three[0] if three else "eng"
+    return tesseract_language(ctx.translation_codes)
 
 
 def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:

@@ -1,0 +1,93 @@
+"""Facts about the machine Seshat runs on: CPU model and instruction sets, cores, memory, disk.
+
+Read from ``/proc`` and ``os`` only (no third-party package), so any layer may ask. Code that
+decides on these facts takes them as arguments where tests must stay machine-independent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import shutil
+from pathlib import Path
+
+# Instruction-set flags that decide which llama.cpp (ggml) CPU kernels run, in the order they
+# are worth naming in a diagnosis.
+KERNEL_FLAGS = (
+    "avx2",
+    "fma",
+    "f16c",
+    "avx512f",
+    "avx512bw",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx_vnni",
+    "amx_tile",
+    "amx_int8",
+    "amx_bf16",
+)
+
+
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``platform.processor()`` where /proc/cpuinfo has none)."""
+    found = re.search(r"^model name\s*:\s*(.*)$", _cpuinfo(), re.MULTILINE)
+    return found.group(1).strip() if found else (platform.processor() or platform.machine())
+
+
+def cpu_flags() -> frozenset[str]:
+    """The CPU's instruction-set flags (``flags`` on x86, ``Features`` on Arm)."""
+    found = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", _cpuinfo(), re.MULTILINE)
+    return frozenset(found.group(1).split()) if found else frozenset()
+
+
+def kernel_features(flags: frozenset[str] | None = None) -> list[str]:
+    """The flags of :data:`KERNEL_FLAGS` that this CPU (or ``flags``) has, in that order."""
+    have = cpu_flags() if flags is None else flags
+    return [flag for flag in KERNEL_FLAGS if flag in have]
+
+
+def cpu_identity() -> str:
+    """A short hash of the CPU's model and flags: a natively compiled library depends on both."""
+    found = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", _cpuinfo(), re.MULTILINE)
+    text = f"{cpu_model()}|{found.group(1) if found else ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cores() -> int:
+    """The CPU cores this process may use (its affinity mask, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def memory_bytes() -> tuple[int | None, int | None]:
+    """Total and available memory in bytes, from /proc/meminfo (None where unknown)."""
+    try:
+        text = Path("/proc/meminfo").read_text(encoding="utf-8")
+    except OSError:
+        return None, None
+    values = {}
+    for line in text.splitlines():
+        key, _, rest = line.partition(":")
+        parts = rest.split()
+        if parts and parts[0].isdigit():
+            values[key] = int(parts[0]) * 1024
+    return values.get("MemTotal"), values.get("MemAvailable")
+
+
+def free_disk_bytes(path: Path) -> int:
+    """Free bytes on the file system that holds ``path`` (or its nearest existing parent)."""
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    return shutil.disk_usage(probe).free
