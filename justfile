@@ -9,6 +9,10 @@ export PATH := justfile_directory() + "/.venv/bin:" + env_var("PATH")
 default:
     @just --list --unsorted
 
+# Check this machine: Python, system programs, disk, memory, envs, GPU, the llama.cpp runtime.
+doctor *args:
+    seshat doctor "$@"
+
 # Set up Seshat (./run already did) and build the backend envs and the llama.cpp runtime for this CPU.
 install:
     seshat backend install axolotl
@@ -129,7 +133,7 @@ data-export *args:
 
 # The whole test suite, integration tests included (they build the backend envs once; cached).
 test *args:
-    python -m pytest "$@"
+    python -m pytest --durations=25 "$@"
 
 # Only the fast tests (no backend env).
 test-fast *args:
