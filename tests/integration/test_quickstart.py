@@ -20,6 +20,7 @@ from seshat.backends.envs import install
 pytestmark = pytest.mark.integration
 STAGES = [
     "project",
+    "doctor",
     "environments",
     "models",
     "data",
@@ -48,7 +49,7 @@ def test_every_stage_runs_and_is_timed(quickstart: tuple[Path, dict, str]) -> No
     _, record, stdout = quickstart
     assert [s["stage"] for s in record["stages"]] == STAGES
     assert all(s["state"] == "done" for s in record["stages"])
-    assert all(s["peak_rss_mb"] and s["peak_rss_mb"] > 0 for s in record["stages"][2:])
+    assert all(s["peak_rss_mb"] and s["peak_rss_mb"] > 0 for s in record["stages"][3:])
     assert "Stages" in stdout and "Where everything is" in stdout and "Next" in stdout
 
 
