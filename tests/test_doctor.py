@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from seshat import doctor
-from seshat.doctor import GB, Needs, Probe, Row
+from seshat.doctor import env_checks, facts, gpu_checks, machine_checks, report
+from seshat.doctor.facts import GB, Needs, Probe, Row
 from seshat.errors import MachineError
 
 
@@ -66,17 +66,17 @@ def by_name(rows: list[Row]) -> dict[str, Row]:
 
 
 def test_an_old_python_is_broken() -> None:
-    row = doctor.check_python(FakeProbe(python=(3, 10, 12)))
+    row = machine_checks.check_python(FakeProbe(python=(3, 10, 12)))
     assert row.broken and "3.11" in row.fix
-    assert doctor.check_python(FakeProbe()).state == "ok"
+    assert machine_checks.check_python(FakeProbe()).state == "ok"
 
 
 def test_ocr_needs_tesseract_and_the_projects_languages() -> None:
     needs = Needs(ocr_languages=["spa", "que"])
-    rows = by_name(doctor.check_programs(FakeProbe(), needs))
+    rows = by_name(machine_checks.check_programs(FakeProbe(), needs))
     assert rows["tesseract"].broken
     assert "que" in rows["tesseract"].detail and "tesseract-ocr-que" in rows["tesseract"].fix
-    missing = by_name(doctor.check_programs(FakeProbe(programs={"chromium"}), needs))
+    missing = by_name(machine_checks.check_programs(FakeProbe(programs={"chromium"}), needs))
     assert (
         missing["tesseract"].broken
         and "tesseract-ocr-spa tesseract-ocr-que" in missing["tesseract"].fix
@@ -84,29 +84,33 @@ def test_ocr_needs_tesseract_and_the_projects_languages() -> None:
 
 
 def test_programs_a_project_does_not_need_only_warn() -> None:
-    rows = by_name(doctor.check_programs(FakeProbe(programs=set()), Needs()))
+    rows = by_name(machine_checks.check_programs(FakeProbe(programs=set()), Needs()))
     assert not any(row.broken for row in rows.values())
     assert rows["chromium"].state == "warn" and rows["chromium"].fix == "apt-get install chromium"
-    assert by_name(doctor.check_programs(FakeProbe(programs=set()), Needs(pdf=True)))[
+    assert by_name(machine_checks.check_programs(FakeProbe(programs=set()), Needs(pdf=True)))[
         "pdftoppm"
     ].broken
 
 
 def test_disk_counts_the_envs_still_to_build_and_the_export() -> None:
     needs = Needs(weights_gb=2.0)
-    row = doctor.check_disk(FakeProbe(free=5 * GB), needs, {"axolotl": False, "llamacpp": True})
+    row = machine_checks.check_disk(
+        FakeProbe(free=5 * GB), needs, {"axolotl": False, "llamacpp": True}
+    )
     assert row.broken, row.detail  # 4.5 (axolotl) + 9 (export) + 1 > 5
     assert "axolotl" in row.detail and "SESHAT_HOME" in row.fix
-    assert doctor.check_disk(FakeProbe(free=50 * GB), needs, {"axolotl": False}).state == "ok"
+    assert (
+        machine_checks.check_disk(FakeProbe(free=50 * GB), needs, {"axolotl": False}).state == "ok"
+    )
 
 
 def test_memory_against_the_plan_on_a_cpu_profile() -> None:
     small = FakeProbe(memory=(24 * GB, 20 * GB))
-    assert doctor.check_memory(small, Needs(estimate_gb=80.5)).broken
-    assert doctor.check_memory(small, Needs(estimate_gb=6.7)).state == "ok"
-    assert doctor.check_memory(small, Needs(estimate_gb=22.0)).state == "warn"
+    assert machine_checks.check_memory(small, Needs(estimate_gb=80.5)).broken
+    assert machine_checks.check_memory(small, Needs(estimate_gb=6.7)).state == "ok"
+    assert machine_checks.check_memory(small, Needs(estimate_gb=22.0)).state == "warn"
     # a GPU profile's plan sizes the device, not this machine's RAM
-    assert doctor.check_memory(small, Needs(estimate_gb=80.5, device="cuda")).state == "ok"
+    assert machine_checks.check_memory(small, Needs(estimate_gb=80.5, device="cuda")).state == "ok"
 
 
 NODE = "/sys/class/kfd/kfd/topology/nodes/1/properties"
@@ -131,7 +135,7 @@ def rocm_probe(**extra: object) -> FakeProbe:
 def test_rocm_native_stack_with_the_override_is_broken() -> None:
     torch = {"archs": ["gfx1151"]}
     rows = by_name(
-        doctor.check_rocm(
+        gpu_checks.check_rocm(
             rocm_probe(environ={"HSA_OVERRIDE_GFX_VERSION": "11.5.1"}), Needs(device="rocm"), torch
         )
     )
@@ -144,11 +148,13 @@ def test_rocm_native_stack_with_the_override_is_broken() -> None:
 
 
 def test_rocm_wheel_without_gfx1151_needs_the_override() -> None:
-    rows = by_name(doctor.check_rocm(rocm_probe(), Needs(device="rocm"), {"archs": ["gfx1100"]}))
+    rows = by_name(
+        gpu_checks.check_rocm(rocm_probe(), Needs(device="rocm"), {"archs": ["gfx1100"]})
+    )
     assert rows["gfx override"].broken and "11.5.1" in rows["gfx override"].fix
     with_override = Needs(device="rocm", env={"HSA_OVERRIDE_GFX_VERSION": "11.5.1"})
     assert (
-        by_name(doctor.check_rocm(rocm_probe(), with_override, {"archs": ["gfx1100"]}))[
+        by_name(gpu_checks.check_rocm(rocm_probe(), with_override, {"archs": ["gfx1100"]}))[
             "gfx override"
         ].state
         == "ok"
@@ -156,7 +162,7 @@ def test_rocm_wheel_without_gfx1151_needs_the_override() -> None:
 
 
 def test_rocm_without_a_gpu_or_rocm() -> None:
-    rows = by_name(doctor.check_rocm(FakeProbe(), Needs(device="rocm"), None))
+    rows = by_name(gpu_checks.check_rocm(FakeProbe(), Needs(device="rocm"), None))
     assert rows["gpu target"].broken and rows["rocm"].broken
     assert rows["gpu memory (GTT)"].state == "warn"
 
@@ -164,25 +170,26 @@ def test_rocm_without_a_gpu_or_rocm() -> None:
 def test_bitsandbytes_smoke_is_asked_only_where_4bit_is_planned(tmp_path: Path) -> None:
     python = tmp_path / "python"
     assert (
-        doctor.check_bitsandbytes(FakeProbe(), python, Needs(supports_4bit=False)).state == "skip"
+        gpu_checks.check_bitsandbytes(FakeProbe(), python, Needs(supports_4bit=False)).state
+        == "skip"
     )
     broken = FakeProbe(runs={"quantize_4bit": (1, "RuntimeError: no kernel image for gfx1151")})
-    row = doctor.check_bitsandbytes(broken, python, Needs(supports_4bit=True))
+    row = gpu_checks.check_bitsandbytes(broken, python, Needs(supports_4bit=True))
     assert row.broken and "gfx1151" in row.detail
     fine = FakeProbe(runs={"quantize_4bit": (0, "0.0732")})
-    assert doctor.check_bitsandbytes(fine, python, Needs(supports_4bit=True)).state == "ok"
+    assert gpu_checks.check_bitsandbytes(fine, python, Needs(supports_4bit=True)).state == "ok"
 
 
 def test_wandb_online_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("seshat.secrets.secret", lambda name: None)
-    assert doctor.check_wandb(FakeProbe(), Needs(wandb_mode="offline")).state == "ok"
-    assert doctor.check_wandb(FakeProbe(), Needs(wandb_mode="online")).broken
+    assert machine_checks.check_wandb(FakeProbe(), Needs(wandb_mode="offline")).state == "ok"
+    assert machine_checks.check_wandb(FakeProbe(), Needs(wandb_mode="online")).broken
     keyed = FakeProbe(environ={"WANDB_API_KEY": "x"})
-    assert doctor.check_wandb(keyed, Needs(wandb_mode="online")).state == "ok"
+    assert machine_checks.check_wandb(keyed, Needs(wandb_mode="online")).state == "ok"
 
 
 def test_env_rows(empty_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    row, _ = doctor.check_env(FakeProbe(), "llamafactory", "cpu")
+    row, _ = env_checks.check_env(FakeProbe(), "llamafactory", "cpu")
     assert (
         row.state == "warn" and not row.broken and "seshat backend install llamafactory" in row.fix
     )
@@ -191,16 +198,16 @@ def test_env_rows(empty_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = planned_env("llamafactory", "cpu")
     env.path.mkdir(parents=True)
     (env.path / "seshat-env.json").write_text("{}")
-    row, _ = doctor.check_env(
+    row, _ = env_checks.check_env(
         FakeProbe(runs={"import json, torch": (1, "ImportError: libtorch")}), "llamafactory", "cpu"
     )
     assert row.broken and "--force" in row.fix
     sees = '{"torch": "2.13.0+cpu", "hip": null, "cuda": null, "available": false, "name": null, "archs": []}'
-    row, info = doctor.check_env(
+    row, info = env_checks.check_env(
         FakeProbe(runs={"import json, torch": (0, sees)}), "llamafactory", "cpu"
     )
     assert row.state == "ok" and "torch 2.13.0+cpu" in row.detail and info is not None
-    row, _ = doctor.check_env(
+    row, _ = env_checks.check_env(
         FakeProbe(runs={"import json, torch": (0, sees)}), "llamafactory", "rocm"
     )
     assert row.state == "warn"  # the rocm env is another env, not built here
@@ -213,10 +220,10 @@ def test_require_names_every_broken_row_and_its_fix() -> None:
         Row("chromium", "warn", "not installed", "apt-get install chromium", needed=False),
     ]
     with pytest.raises(MachineError) as caught:
-        doctor.require(rows, "the quickstart")
+        report.require(rows, "the quickstart")
     assert "tesseract: not installed (fix: apt-get install tesseract-ocr)" in caught.value.message
     assert "chromium" not in caught.value.message
-    doctor.require(rows[:1] + rows[2:], "the quickstart")  # nothing broken: no error
+    report.require(rows[:1] + rows[2:], "the quickstart")  # nothing broken: no error
 
 
 def test_needs_of_the_quickstart_sample_before_its_model_exists(tmp_path: Path) -> None:
@@ -224,6 +231,6 @@ def test_needs_of_the_quickstart_sample_before_its_model_exists(tmp_path: Path) 
     from seshat.quickstart.sample import copy_sample
 
     copy_sample(tmp_path / "qs")
-    needs = doctor.needs_of(load_project(tmp_path / "qs", []))
+    needs = facts.needs_of(load_project(tmp_path / "qs", []))
     assert needs.ocr_languages == ["spa"]  # source language `es` -> tesseract's spa
     assert needs.device == "cpu" and needs.estimate_gb is None  # no model folder yet: no plan

@@ -32,7 +32,8 @@ def doctor(project_dir: Path, as_json: bool, overrides: tuple[str, ...]) -> None
     from rich.markup import escape
 
     from seshat.config.loader import load_project
-    from seshat.doctor import Needs, Probe, diagnose, needs_of, to_json
+    from seshat.doctor.facts import Needs, Probe, needs_of
+    from seshat.doctor.report import diagnose, to_json
 
     items, folder = split_project_override(overrides, project_dir)
     console = Console()

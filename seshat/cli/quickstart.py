@@ -126,7 +126,9 @@ def _run(
 def _doctor(project: Any, backend: str) -> str:
     """The doctor's machine rows (Python, programs, disk, memory): stop now, not after 20 min."""
     from seshat.backends.envs import planned_env
-    from seshat.doctor import Probe, machine_rows, needs_of, require
+    from seshat.doctor.facts import Probe, needs_of
+    from seshat.doctor.machine_checks import machine_rows
+    from seshat.doctor.report import require
 
     needs = needs_of(project)
     installed = {name: planned_env(name, "cpu").installed for name in (backend, RUNTIME)}
