@@ -16,9 +16,9 @@ from pathlib import Path
 import yaml
 from _common import sample_project, table, time_command
 
-from seshat.backends.envs import find_env
 from seshat.config.loader import load_project
-from seshat.configure import prepare, render, run_validator
+from seshat.environments import find_env
+from seshat.trainer_config import prepare, render, run_validator
 
 PLANTED = {
     "axolotl": {

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from _common import REPO, table
 
-from seshat.backends.envs import require_env
+from seshat.environments import require_env
 from seshat.eval.examples import Example
 from seshat.eval.generate import generate, hf_engine, llamacpp_engine
 from seshat.export.export import convert, quantize

@@ -11,7 +11,7 @@ import sys
 
 from _common import table, time_command
 
-from seshat.backends.envs import find_env
+from seshat.environments import find_env
 
 RUNS = 10
 

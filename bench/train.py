@@ -19,9 +19,10 @@ from pathlib import Path
 
 from _common import REPO, table
 
-from seshat.backends.envs import activated, find_env
 from seshat.config.loader import load_project
-from seshat.configure import prepare, render, write_render
+from seshat.environments import find_env
+from seshat.envs.managed import activated
+from seshat.trainer_config import prepare, render, write_render
 
 FIXTURES = REPO / "tests" / "fixtures"
 SESHAT = [sys.executable, "-m", "seshat.cli.main"]

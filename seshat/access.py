@@ -19,8 +19,9 @@ from typing import Any
 
 from seshat.config.models import AccessPolicy, Destination
 from seshat.corpus.jsonl import meta_path, read_json_lines
-from seshat.corpus.segment import LEVELS
 from seshat.errors import SeshatError
+from seshat.kinds import LEVELS
+from seshat.run_records import read_spec
 from seshat.stamps import utc_now
 
 UNKNOWN_SOURCE = "(a split without its .meta.jsonl sidecar: origin unknown)"
@@ -252,9 +253,7 @@ class Gate:
     @classmethod
     def for_run(cls, root: Path, run_path: Path) -> Gate:
         """The policy a run was started with (its ``spec.yaml``), for steps of the run itself."""
-        import yaml
-
-        spec = yaml.safe_load((run_path / "spec.yaml").read_text(encoding="utf-8")) or {}
+        spec = read_spec(run_path)
         return cls(root, AccessPolicy.model_validate(spec.get("access") or {}))
 
     def limit(self, destination: Destination) -> str:

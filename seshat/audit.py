@@ -22,6 +22,7 @@ from seshat.access import (
     run_holdings,
     split_holdings,
 )
+from seshat.backends.base import is_adapter_folder
 from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.errors import DataError, SeshatError
 from seshat.runs.rundir import RunDir, find_run
@@ -127,7 +128,7 @@ def audit(root: Path, target: str) -> dict[str, Any]:
         run = _run_of_path(root, path)
         if run is not None:
             return audit_run(root, run) | {"target": str(path), "traced": f"run {run.run_id}"}
-        if path.suffix == ".gguf" or (path / "adapter_config.json").is_file():
+        if path.suffix == ".gguf" or is_adapter_folder(path):
             raise SeshatError(
                 f"{path} matches no run of the project at {root} (by folder or by hash).",
                 "run the audit from the project that made it (`-C DIR`)",

@@ -21,7 +21,7 @@ TICK_SECONDS = 60.0
 
 @dataclass
 class EnvProgress:
-    """The two callbacks that ``seshat.backends.envs.install`` takes."""
+    """The two callbacks that ``seshat.environments.install`` takes."""
 
     on_line: Callable[[str], None]
     on_step: Callable[[str], None]

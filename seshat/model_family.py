@@ -9,15 +9,8 @@ from pathlib import Path
 from seshat.config.models import ModelSpec
 from seshat.errors import ConfigError
 
-# family -> chat template name per backend. Qwen3 in LLaMA-Factory: 'qwen3_nothink', because the
-# 'qwen3' template puts empty <think> blocks into the training labels.
-CHAT_TEMPLATES: dict[str, dict[str, str]] = {
-    "qwen3": {"axolotl": "qwen3", "llamafactory": "qwen3_nothink"},
-    "qwen2": {"axolotl": "qwen_25", "llamafactory": "qwen"},
-    "llama3": {"axolotl": "llama3", "llamafactory": "llama3"},
-    "gemma3": {"axolotl": "gemma3", "llamafactory": "gemma3"},
-    "chatml": {"axolotl": "chatml", "llamafactory": "chatml"},
-}
+# the families Seshat recognises; each trainer maps them to its chat template names
+FAMILIES = ("qwen3", "qwen2", "llama3", "gemma3", "chatml")
 
 _MODEL_TYPES = {
     "qwen3": "qwen3",
@@ -46,7 +39,7 @@ def detect_family(model: ModelSpec, project_dir: Path) -> str | None:
         project_dir: Project folder, for relative local paths.
 
     Returns:
-        A key of :data:`CHAT_TEMPLATES`, or None when unknown.
+        One of :data:`FAMILIES`, or None when unknown.
     """
     local = model.local_path(project_dir)
     if local is not None and (local / "config.json").is_file():
@@ -81,21 +74,34 @@ def _tokenizer_template(local: Path) -> str:
         return ""
 
 
-def chat_template_for(model: ModelSpec, backend: str, project_dir: Path) -> str:
-    """The backend's chat template name for this model (``model.chat_template`` wins unless 'auto').
+def chat_template_for(
+    model: ModelSpec,
+    templates: dict[str, str],
+    unknown: str | None,
+    trainer: str,
+    project_dir: Path,
+) -> str:
+    """A trainer's chat template name for this model (``model.chat_template`` wins unless 'auto').
+
+    Args:
+        model: The model spec.
+        templates: The trainer's template name per family.
+        unknown: Its template for an unknown family (None: ask the user).
+        trainer: The trainer's name, for the message.
+        project_dir: Project folder, for relative local paths.
 
     Raises:
-        ConfigError: 'auto' and the family is unknown.
+        ConfigError: 'auto', the family is unknown and the trainer has no fallback.
     """
     if model.chat_template != "auto":
         return model.chat_template
     family = detect_family(model, project_dir)
-    if family is None:
-        if backend == "axolotl":
-            return "tokenizer_default"
-        raise ConfigError(
-            f"Cannot tell which LLaMA-Factory chat template fits model {model.base!r}.",
-            "set `model.chat_template` in seshat.yaml to a LLaMA-Factory template name "
-            "(e.g. qwen3_nothink, llama3, gemma3, chatml)",
-        )
-    return CHAT_TEMPLATES[family][backend]
+    if family is not None and family in templates:
+        return templates[family]
+    if unknown is not None:
+        return unknown
+    raise ConfigError(
+        f"Cannot tell which {trainer} chat template fits model {model.base!r}.",
+        f"set `model.chat_template` in seshat.yaml to a {trainer} template name "
+        f"(for these families it uses: {', '.join(sorted(set(templates.values())))})",
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from seshat.errors import ConfigError
+from seshat.kinds import LEVELS, SourceFormat
+from seshat.plugins import backend_names
 from seshat.yamlio import atomic_write_text
 
 TEMPLATE = """\
@@ -29,11 +31,11 @@ source_language:
   code: {source_code}
 
 # Your data: one entry per file or folder under data/raw/. Access levels, from open to closed:
-# public | community | restricted | sacred. Anything above public never leaves this machine.
+# {levels}. Anything above public never leaves this machine.
 sources: []
 #  - id: dictionary
 #    path: data/raw/dictionary.tsv
-#    format: tsv                # plain parallel tsv csv toolbox lift flextext elan pdf image audio cldf
+#    format: tsv                # {formats}
 #    access: community
 #    communities: []
 #    license: null
@@ -90,7 +92,7 @@ training:
   logging_steps: 1
   save_steps: 100
 
-backend: {backend}             # axolotl | llamafactory
+backend: {backend}             # {backends}
 profile: {profile}             # see `seshat profiles list`; strix-halo picks -rocm or -cpu
 
 tracking:
@@ -157,6 +159,9 @@ def scaffold(
         source_code=source_code,
         model=_quote(model),
         backend=backend,
+        backends=" | ".join(backend_names()),
+        formats=" ".join(SourceFormat),
+        levels=" | ".join(LEVELS),
         profile=profile,
     )
     for sub in ("data/raw", "data/formatted", "runs"):

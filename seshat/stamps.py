@@ -6,6 +6,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 BLOCK = 1 << 20
 
@@ -28,3 +29,28 @@ def sha256_file(path: Path) -> str:
     for block in file_blocks(path):
         digest.update(block)
     return digest.hexdigest()
+
+
+def file_manifest(root: Path, paths: dict[str, Path | None]) -> dict[str, Any]:
+    """SHA-256, size and line count of each data file (None or missing files are recorded as such)."""
+    manifest: dict[str, Any] = {}
+    for name, rel in paths.items():
+        if rel is None:
+            manifest[name] = None
+            continue
+        path = root / rel
+        if not path.is_file():
+            manifest[name] = {"path": str(rel), "missing": True}
+            continue
+        digest = hashlib.sha256()
+        lines = 0
+        for block in file_blocks(path):
+            digest.update(block)
+            lines += block.count(b"\n")
+        manifest[name] = {
+            "path": str(rel),
+            "sha256": digest.hexdigest(),
+            "bytes": path.stat().st_size,
+            "records": lines,
+        }
+    return manifest

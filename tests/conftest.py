@@ -22,6 +22,16 @@ TINY = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/integration/ is an integration test (it builds or runs real envs).
+
+    So ``-m "not integration"`` (``./run test-fast``) never builds an env, whatever a file marks.
+    """
+    for item in items:
+        if "integration" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A freshly scaffolded project (hub model id, default backend and profile)."""

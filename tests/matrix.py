@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seshat.backends import NAMES
 from seshat.backends.base import Rendered
-from seshat.backends.templating import recipes
-from seshat.configure import Prepared
+from seshat.backends.registry import get_backend
+from seshat.plugins import backend_names
 from seshat.profiles import Profile, available, load_file
+from seshat.templating import recipes
+from seshat.trainer_config import Prepared
 
 METHODS = ("lora", "qlora", "full")
 
@@ -20,8 +21,8 @@ def concrete_profiles() -> list[str]:
 def matrix() -> list[tuple[str, str, str, str]]:
     """(backend, recipe, profile, method) for every combination the profile supports."""
     cases = []
-    for backend in NAMES:
-        for recipe in recipes(backend, None):
+    for backend in backend_names():
+        for recipe in recipes(backend, None, get_backend(backend).templates_dir):
             for profile in concrete_profiles():
                 supports_4bit = load_file(available(None)[profile]).supports_4bit  # type: ignore[union-attr]
                 for method in METHODS:
@@ -35,7 +36,7 @@ def render_case(
     project: Path, backend: str, recipe: str, profile: str, method: str
 ) -> tuple[Prepared, Rendered]:
     from seshat.config.loader import load_project
-    from seshat.configure import prepare
+    from seshat.trainer_config import prepare
 
     loaded = load_project(
         project, [f"backend={backend}", f"profile={profile}", f"training.method={method}"]

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from seshat.data.align import Aligner
-from seshat.data.readers import ReaderContext, reader_for
+from seshat.data.readers.base import ReaderContext
+from seshat.data.readers.registry import reader_for
 from seshat.data.sentences import split_sentences
 
 

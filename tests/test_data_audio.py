@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from seshat.data.error_rates import wer
-from seshat.data.readers import ReaderContext, ReaderError, reader_for
+from seshat.data.readers.base import ReaderContext, ReaderError
+from seshat.data.readers.registry import reader_for
 from seshat.models.embedded import assemble_whisper
 
 SENTENCES = [

@@ -82,7 +82,8 @@ def test_ocr_source_and_cer_report(tmp_path: Path) -> None:
 def test_a_scanned_pdf_is_read_by_ocr_page_by_page(tmp_path: Path) -> None:
     from PIL import Image
 
-    from seshat.data.readers import ReaderContext, reader_for
+    from seshat.data.readers.base import ReaderContext
+    from seshat.data.readers.registry import reader_for
 
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm is missing: ./run installs poppler-utils")

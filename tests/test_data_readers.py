@@ -11,7 +11,8 @@ import pytest
 from conftest import REPO
 
 from seshat.corpus.segment import Segment
-from seshat.data.readers import ReaderContext, ReaderError, reader_for
+from seshat.data.readers.base import ReaderContext, ReaderError
+from seshat.data.readers.registry import reader_for
 
 CORPORA = Path(os.environ.get("SESHAT_CORPORA", REPO.parent / "shared" / "corpora"))
 FIXTURES = REPO / "tests" / "fixtures" / "data"

@@ -193,7 +193,7 @@ def test_env_rows(empty_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert (
         row.state == "warn" and not row.broken and "seshat backend install llamafactory" in row.fix
     )
-    from seshat.backends.envs import planned_env
+    from seshat.environments import planned_env
 
     env = planned_env("llamafactory", "cpu")
     env.path.mkdir(parents=True)

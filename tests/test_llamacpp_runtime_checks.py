@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from seshat.envs import llamacpp as runtime
 from seshat.errors import ModelError
 from seshat.eval.examples import Example
 from seshat.eval.generate import Engine, generate
-from seshat.export import runtime
 from seshat.gguf_header import GGUFHeaderError, describe, read_metadata
-from seshat.models.embedded import smollm2_gguf
-from seshat.runs.diagnose import llamacpp_crash
+from seshat.packaged_models import smollm2_gguf
+from seshat.process.diagnosis import llamacpp_crash
 
-REQUIREMENTS = REPO / "seshat" / "backends" / "requirements"
+REQUIREMENTS = REPO / "seshat" / "envs" / "requirements"
 
 
 def test_gguf_header_of_the_packaged_smollm2() -> None:
@@ -124,7 +124,7 @@ def test_a_failed_export_removes_its_folder(tmp_path: Path) -> None:
 
 
 def test_smoke_stamp_follows_the_libraries(tmp_path: Path) -> None:
-    from seshat.export import smoke
+    from seshat.envs import llamacpp_smoke as smoke
 
     lib = tmp_path / "lib" / "python3.11" / "site-packages" / "llama_cpp" / "lib"
     lib.mkdir(parents=True)

@@ -10,9 +10,9 @@ import pytest
 from conftest import REPO, run_cli
 
 from seshat.errors import ModelError
-from seshat.models import MANIFEST, read_manifest
-from seshat.models.embedded import package_file, smollm2_gguf
+from seshat.models.manifest import MANIFEST, read_manifest
 from seshat.models.pull import pull
+from seshat.packaged_models import package_file, smollm2_gguf
 
 sys.path.insert(0, str(REPO / "tests" / "fixtures"))
 from fake_hub import COMMIT, FakeHub

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from seshat.config.loader import load_project
-from seshat.configure import prepare
 from seshat.errors import ConfigError
-from seshat.plan import Plan
+from seshat.plan.make import Plan
+from seshat.trainer_config import prepare
 from tests.conftest import run_cli
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from matrix import matrix, render_case
 
-from seshat.configure import CheckReport, strict_check
 from seshat.errors import ConfigError
+from seshat.trainer_config import CheckReport, strict_check
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("SESHAT_UPDATE_GOLDEN") == "1"
@@ -78,7 +78,7 @@ def test_local_model_turns_hub_access_off(project: Path) -> None:
     model.mkdir(parents=True)
     (model / "config.json").write_text('{"model_type": "qwen3"}')
     from seshat.config.loader import load_project
-    from seshat.configure import prepare, render
+    from seshat.trainer_config import prepare, render
 
     loaded = load_project(project, ["model.base=./models/tiny", "profile=strix-halo-cpu"])
     rendered = render(prepare(loaded))
@@ -88,7 +88,7 @@ def test_local_model_turns_hub_access_off(project: Path) -> None:
 
 def test_missing_local_model_is_a_clear_error(project: Path) -> None:
     from seshat.config.loader import load_project
-    from seshat.configure import prepare
+    from seshat.trainer_config import prepare
 
     with pytest.raises(ConfigError, match="does not exist"):
         prepare(load_project(project, ["model.base=./models/missing"]))
@@ -96,8 +96,8 @@ def test_missing_local_model_is_a_clear_error(project: Path) -> None:
 
 def test_recipe_picks_a_project_template(project: Path) -> None:
     from seshat.config.loader import load_project
-    from seshat.configure import prepare, render
     from seshat.errors import TemplateError
+    from seshat.trainer_config import prepare, render
 
     folder = project / "templates" / "axolotl"
     folder.mkdir(parents=True)

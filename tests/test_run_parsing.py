@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from seshat.runs.diagnose import diagnose, relevant_tail
-from seshat.runs.metrics import AxolotlParser, TrainerLogTail, finite
+from seshat.backends.axolotl.metrics import AxolotlParser
+from seshat.backends.llamafactory.metrics import TrainerLogTail
+from seshat.backends.metrics import finite
+from seshat.process.diagnosis import diagnose, relevant_tail
 from seshat.runs.supervise import supervise
 
 # Captured from Axolotl 0.19.0 on CPU: dict reprs with string values, glued to tqdm with \r.
@@ -24,8 +26,8 @@ def test_axolotl_rows_are_numbered_and_typed() -> None:
     parser = AxolotlParser(logging_steps=5)
     rows = []
     for start in range(0, len(AXOLOTL_OUT), 17):  # arbitrary chunking, as pipes deliver it
-        rows += parser.feed(AXOLOTL_OUT[start : start + 17])
-    rows += parser.feed("\n")
+        rows += parser.feed("stdout", AXOLOTL_OUT[start : start + 17])
+    rows += parser.feed("stderr", "ignored\n") + parser.finish()
     assert [r["step"] for r in rows] == [5, 10, 10]
     assert rows[0]["loss"] == 5.727 and rows[1]["tokens_per_second"] == 387.4
     assert rows[2]["eval_loss"] == 5.692
@@ -35,7 +37,7 @@ def test_axolotl_rows_are_numbered_and_typed() -> None:
 
 def test_axolotl_parser_ignores_garbage() -> None:
     rows = AxolotlParser().feed(
-        "{'loss': 'nan'}\n{'loss': }\n{'loss': __import__('os').system('x')}\n"
+        "stdout", "{'loss': 'nan'}\n{'loss': }\n{'loss': __import__('os').system('x')}\n"
     )
     assert len(rows) == 1 and rows[0]["step"] == 1 and not finite(rows[0])  # parsed safely, no eval
 

@@ -1,12 +1,20 @@
-"""The Backend interface: render a spec for a profile, check it, and say how to run it.
+"""The Backend interface: everything Seshat knows about one trainer, behind one class.
 
 Seshat never owns a training loop. A backend turns the project spec, the plan and the profile
-into the trainer's own YAML (from a Jinja template), checks it strictly, and names the command
-and environment that run it inside the backend's managed venv.
+into the trainer's own YAML (from a Jinja template), checks it strictly, names the command and
+environment that run it inside its managed venv, reads its progress, says how to resume and
+merge, and where its adapter is.
+
+A trainer is a plug-in: one folder (``backends/<name>/``) with its class, ``templates/``,
+``requirements/<name>-<device>.txt``, ``schema.json`` (the shipped snapshot), ``probe.py`` (the
+snapshot and validation run inside its venv) and its metrics reader, registered as an entry point
+of the group ``seshat.backends`` (see :mod:`seshat.plugins`).
 """
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +23,16 @@ from typing import Any, ClassVar
 import jinja2
 import yaml
 
-from seshat import __version__
-from seshat.backends import templating
+from seshat import __version__, templating
+from seshat.backends.metrics import MetricsReader
 from seshat.backends.schema import Problem, Snapshot, load_snapshot
 from seshat.config.loader import LoadedProject
+from seshat.config.models import ModelSpec
+from seshat.envs.managed import ManagedEnv, Recipe, Step
 from seshat.errors import TemplateError
 from seshat.model_family import chat_template_for
 from seshat.paths import PACKAGE_DIR
-from seshat.plan import SIZES, Plan
+from seshat.plan.make import SIZES, Plan
 from seshat.profiles import Profile
 
 CONFIG_FILE = "backend.yaml"
@@ -64,11 +74,70 @@ class Rendered:
         return path
 
 
+PROBE = PACKAGE_DIR / "backends" / "probes" / "schema_probe.py"
+ADAPTER_CONFIG = "adapter_config.json"  # PEFT's adapter layout, which both trainers write
+
+
+def is_adapter_folder(path: Path) -> bool:
+    """Whether ``path`` holds a PEFT adapter (``adapter_config.json``)."""
+    return (path / ADAPTER_CONFIG).is_file()
+
+
 class Backend:
-    """Base class of the two backends. Subclasses set the class attributes and the hooks."""
+    """Base class of the trainers. Subclasses set the class attributes and the hooks.
+
+    Attributes:
+        name: The trainer's name (``backend:`` in seshat.yaml).
+        purpose: One line for listings.
+        extra_templates: Files rendered beside the config: ``{file name: template name}``.
+        chat_templates: The trainer's chat template name per model family
+            (:data:`seshat.model_family.FAMILIES`).
+        unknown_family_template: The template for a model of unknown family (None: refuse).
+    """
 
     name: ClassVar[str]
+    purpose: ClassVar[str] = ""
     extra_templates: ClassVar[dict[str, str]] = {}
+    chat_templates: ClassVar[dict[str, str]] = {}
+    unknown_family_template: ClassVar[str | None] = None
+
+    # ---- the plug-in folder ----------------------------------------------------------------
+    @property
+    def folder(self) -> Path:
+        """The plug-in's folder (where its class is defined)."""
+        return Path(inspect.getfile(type(self))).resolve().parent
+
+    @property
+    def templates_dir(self) -> Path:
+        """The shipped templates (a project's ``templates/<name>/`` overrides them)."""
+        return self.folder / "templates"
+
+    def template_file(self, project_dir: Path, recipe: str) -> Path | None:
+        """The template file a render of ``recipe`` uses: the project's, else the shipped one."""
+        name = f"{recipe}.yaml.j2"
+        for folder in templating.template_dirs(project_dir)[:-1]:
+            if (folder / self.name / name).is_file():
+                return folder / self.name / name
+        shipped = self.templates_dir / name
+        return shipped if shipped.is_file() else None
+
+    def recipe(self) -> Recipe:
+        """How the trainer's managed venv is built: its pinned files, fix-ups, schema snapshot."""
+
+        def after_install(env: ManagedEnv, step: Step) -> None:
+            self.after_install(env.path)
+            step(
+                "snapshot the config schema",
+                [env.python, PROBE, "snapshot", self.folder / "probe.py", env.path / "schema.json"],
+            )
+
+        return Recipe(
+            name=self.name,
+            purpose=self.purpose,
+            requirements_dir=self.folder / "requirements",
+            trainer=True,
+            after_install=after_install,
+        )
 
     # ---- rendering -------------------------------------------------------------------------
     def context(
@@ -107,7 +176,7 @@ class Backend:
                 "trust_remote_code": model.trust_remote_code,
                 "local": model.is_local(root),
             },
-            "chat_template": chat_template_for(model, self.name, root),
+            "chat_template": self.chat_template(model, root),
             "method": plan.method,
             # the plan may narrow 'all-linear' (mixture-of-experts models: experts left alone)
             "lora": spec.training.lora.model_dump()
@@ -157,7 +226,7 @@ class Backend:
         Raises:
             TemplateError: Missing template, undefined variable, or output that is not valid YAML.
         """
-        env = templating.environment(project.root)
+        env = templating.environment(project.root, {self.name: self.templates_dir})
         context = self.context(project, plan, profile, Path(run_dir), init_adapter)
         main = f"{self.name}/{recipe}.yaml.j2"
         try:
@@ -167,7 +236,9 @@ class Backend:
                 for out, tpl in self.extra_templates.items()
             }
         except jinja2.TemplateNotFound as exc:
-            known = ", ".join(templating.recipes(self.name, project.root)) or "none"
+            known = (
+                ", ".join(templating.recipes(self.name, project.root, self.templates_dir)) or "none"
+            )
             raise TemplateError(
                 f"No template {exc.name!r} for backend {self.name} (recipes: {known}).",
                 f"set `training.recipe` to one of: {known}, or add templates/{main} to the project",
@@ -228,10 +299,40 @@ class Backend:
         """
         raise NotImplementedError
 
+    def chat_template(self, model: ModelSpec, project_dir: Path) -> str:
+        """The trainer's chat template for ``model`` (``model.chat_template`` wins unless 'auto')."""
+        return chat_template_for(
+            model, self.chat_templates, self.unknown_family_template, self.name, project_dir
+        )
+
+    # ---- following a run -------------------------------------------------------------------
+    def metrics_reader(
+        self, output_dir: Path, logging_steps: int, first_step: int
+    ) -> MetricsReader:
+        """What turns this trainer's output into metric rows (default: none)."""
+        return MetricsReader()
+
+    def resume_patch(self, checkpoint: Path) -> dict[str, Any]:
+        """Config keys that make the trainer go on from ``checkpoint`` (relative to the project)."""
+        return {"resume_from_checkpoint": checkpoint.as_posix()}
+
+    def adapter_dir(self, output_dir: Path) -> Path | None:
+        """Where a finished run's adapter is (PEFT layout in ``output/``), or None."""
+        return output_dir if is_adapter_folder(output_dir) else None
+
+    def adapter_shape(self, adapter_dir: Path) -> tuple[Any, Any]:
+        """The adapter's rank and alpha (a continued run must keep them)."""
+        shape = json.loads((adapter_dir / ADAPTER_CONFIG).read_text(encoding="utf-8"))
+        return shape.get("r"), shape.get("lora_alpha")
+
     # ---- checking --------------------------------------------------------------------------
     def shipped_snapshot_path(self) -> Path:
-        """The snapshot shipped for the pinned backend version."""
-        return PACKAGE_DIR / "backends" / "schemas" / f"{self.name}.json"
+        """The snapshot shipped for the pinned trainer version (in the plug-in folder)."""
+        return self.folder / "schema.json"
+
+    def probe_path(self) -> Path:
+        """The trainer's probe (snapshot and own validation, run inside its venv)."""
+        return self.folder / "probe.py"
 
     def snapshot(self, env_dir: Path | None = None) -> Snapshot:
         """The schema snapshot: the installed env's if there is one, else the shipped one."""

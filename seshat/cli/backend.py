@@ -6,18 +6,23 @@ from pathlib import Path
 
 import click
 
+from seshat.plugins import backend_names
+
+# the tool envs (seshat.envs.tools), named here without importing them
+TOOL_NAMES = ("llamacpp", "skypilot")
+
 
 @click.group()
 def backend() -> None:
     """Install and list the managed venvs (one per backend or tool x device).
 
-    NAME is a training backend (axolotl, llamafactory), llamacpp (the llama.cpp runtime that
-    GGUF export, evaluation, serving and the demo use) or skypilot (the cloud launcher).
+    NAME is a trainer (a registered plug-in: axolotl, llamafactory, ...), llamacpp (the llama.cpp
+    runtime that GGUF export, evaluation, serving and the demo use) or skypilot (the cloud launcher).
     """
 
 
 @backend.command("install")
-@click.argument("name", type=click.Choice(["axolotl", "llamafactory", "llamacpp", "skypilot"]))
+@click.argument("name", type=click.Choice([*backend_names(), *TOOL_NAMES]))
 @click.option(
     "--device",
     type=click.Choice(["cpu", "rocm", "cuda"]),
@@ -44,8 +49,8 @@ def install(name: str, device: str, requirements: Path | None, force: bool, rebu
     """
     from rich.console import Console
 
-    from seshat.backends.envs import install as build
     from seshat.env_progress import env_progress
+    from seshat.environments import install as build
 
     if rebuild and name != "llamacpp":
         raise click.UsageError("--rebuild is for llamacpp (the one env Seshat compiles).")
@@ -73,7 +78,7 @@ def list_() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from seshat.backends.envs import installed_envs, planned_env
+    from seshat.environments import installed_envs, planned_env
     from seshat.paths import seshat_home
 
     table = Table(title=f"Backend environments in {seshat_home() / 'envs'}")
@@ -81,10 +86,10 @@ def list_() -> None:
         table.add_column(column)
     envs = installed_envs()
     for env in envs:
-        current = planned_env(env.backend, env.device).key == env.key
+        current = planned_env(env.name, env.device).key == env.key
         versions = ", ".join(f"{k} {v}" for k, v in sorted(env.info.get("versions", {}).items()))
         table.add_row(
-            env.backend,
+            env.name,
             env.device,
             versions,
             "current" if current else "outdated",
@@ -93,4 +98,7 @@ def list_() -> None:
         )
     Console().print(table)
     if not envs:
-        click.echo("None installed. Next: `seshat backend install axolotl` (or llamafactory).")
+        click.echo(
+            f"None installed. Next: `seshat backend install {backend_names()[0]}` "
+            f"(trainers: {', '.join(backend_names())})."
+        )

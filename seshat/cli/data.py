@@ -119,7 +119,7 @@ def export_cmd(out: Path, project_dir: Path, overrides: tuple[str, ...]) -> None
     By default only public records are exported (rule access.rules.dataset_export); the rest are
     counted in OUT/manifest.json, never copied.
     """
-    from seshat.data.publish import export_dataset
+    from seshat.data.dataset_export import export_dataset
 
     summary = export_dataset(load(project_dir, overrides), out)
     for name, part in summary["splits"].items():

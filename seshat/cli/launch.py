@@ -23,8 +23,8 @@ def launch(dry_run: bool, keep: bool, project_dir: Path, overrides: tuple[str, .
     """
     from rich.console import Console
 
-    from seshat.backends.envs import install
     from seshat.env_progress import env_progress
+    from seshat.environments import install
     from seshat.runs.cloud import SKYPILOT, render_task, validate_task
     from seshat.runs.cloud import launch as run_launch
 

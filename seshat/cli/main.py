@@ -8,59 +8,52 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
-# name -> (module, attribute, one-line help shown by `seshat --help` without importing the module)
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "init": ("seshat.cli.project", "init", "Create a project folder with a commented seshat.yaml."),
-    "config": ("seshat.cli.project", "config", "Show the resolved config or every accepted key."),
-    "doctor": (
-        "seshat.cli.doctor",
-        "doctor",
-        "Check this machine for the project: programs, disk, memory, envs, GPU, llama.cpp.",
-    ),
-    "profiles": ("seshat.cli.profiles", "profiles", "List, show or copy hardware profiles."),
-    "backend": ("seshat.cli.backend", "backend", "Install and list the backends' managed venvs."),
-    "data": ("seshat.cli.data", "data", "Ingest the sources and build the training data."),
-    "render": ("seshat.cli.render", "render", "Render the backend config for a profile."),
-    "check": (
-        "seshat.cli.render",
-        "check",
-        "Render, then check strictly and with the backend's validator.",
-    ),
-    "plan": ("seshat.cli.plan", "plan", "Size a run to the profile's memory and explain it."),
-    "model": (
-        "seshat.cli.model",
-        "model",
-        "Download a base model, or import a GGUF file, into models/.",
-    ),
-    "tokenizer": (
-        "seshat.cli.tokenizer",
-        "tokenizer",
-        "Measure the base tokenizer on the language, or extend it.",
-    ),
-    "train": ("seshat.cli.train", "train", "Train through the backend into a new run directory."),
-    "launch": ("seshat.cli.launch", "launch", "Train on rented GPUs through SkyPilot."),
-    "runs": ("seshat.cli.runs", "runs", "List, show, compare and sync runs."),
-    "merge": ("seshat.cli.merge", "merge", "Merge a run's adapter into its base model."),
-    "eval": ("seshat.cli.evaluate", "eval_", "Score a run on the test split, beside controls."),
-    "report": ("seshat.cli.evaluate", "report", "Write an HTML report of one or more runs."),
-    "export": ("seshat.cli.export", "export", "Merge, convert, quantize and verify a GGUF."),
-    "audit": (
-        "seshat.cli.audit",
-        "audit",
-        "What data flowed into a run or file, and where it went.",
-    ),
-    "serve": ("seshat.cli.serve", "serve", "Serve a run's GGUF (OpenAI-compatible API)."),
-    "translate": ("seshat.cli.serve", "translate", "Translate text with a run's model."),
-    "demo": ("seshat.cli.serve", "demo", "The Gradio demo of a run's model."),
-    "quickstart": (
-        "seshat.cli.quickstart",
-        "quickstart",
-        "Run Seshat's main job on the bundled sample.",
-    ),
+# name -> (module, attribute): each command's help is its own docstring, read without importing
+# its module (so `seshat --help` stays fast and never imports pydantic, torch or a trainer)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("seshat.cli.project", "init"),
+    "config": ("seshat.cli.project", "config"),
+    "doctor": ("seshat.cli.doctor", "doctor"),
+    "profiles": ("seshat.cli.profiles", "profiles"),
+    "backend": ("seshat.cli.backend", "backend"),
+    "data": ("seshat.cli.data", "data"),
+    "render": ("seshat.cli.render", "render"),
+    "check": ("seshat.cli.render", "check"),
+    "plan": ("seshat.cli.plan", "plan"),
+    "model": ("seshat.cli.model", "model"),
+    "tokenizer": ("seshat.cli.tokenizer", "tokenizer"),
+    "train": ("seshat.cli.train", "train"),
+    "launch": ("seshat.cli.launch", "launch"),
+    "runs": ("seshat.cli.runs", "runs"),
+    "merge": ("seshat.cli.merge", "merge"),
+    "eval": ("seshat.cli.evaluate", "eval_"),
+    "report": ("seshat.cli.evaluate", "report"),
+    "export": ("seshat.cli.export", "export"),
+    "audit": ("seshat.cli.audit", "audit"),
+    "serve": ("seshat.cli.serve", "serve"),
+    "translate": ("seshat.cli.serve", "translate"),
+    "demo": ("seshat.cli.serve", "demo"),
+    "quickstart": ("seshat.cli.quickstart", "quickstart"),
 }
+
+
+def short_help(module: str, attr: str) -> str:
+    """The first line of the command function's docstring, read from its source file."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        return ""
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == attr:
+            return (ast.get_docstring(node) or "").strip().splitlines()[0]
+    return ""
 
 
 class LazyGroup(click.Group):
@@ -74,13 +67,13 @@ class LazyGroup(click.Group):
         """Import and return one command."""
         if cmd_name not in COMMANDS:
             return None
-        module, attr, _ = COMMANDS[cmd_name]
+        module, attr = COMMANDS[cmd_name]
         return getattr(importlib.import_module(module), attr)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List commands with their short help, without importing them."""
         with formatter.section("Commands"):
-            formatter.write_dl([(name, help_) for name, (_, _, help_) in COMMANDS.items()])
+            formatter.write_dl([(name, short_help(*where)) for name, where in COMMANDS.items()])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

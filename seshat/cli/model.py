@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from seshat.cli.options import project_option
+from seshat.plugins import backend_names
 
 
 @click.group()
@@ -58,7 +59,7 @@ def pull(project_dir: Path, repo: str, revision: str | None, out: Path | None) -
 )
 @click.option(
     "--backend",
-    type=click.Choice(["axolotl", "llamafactory"]),
+    type=click.Choice(backend_names()),
     default="llamafactory",
     show_default=True,
     help="Whose environment's transformers reads the file.",
@@ -71,10 +72,10 @@ def import_(project_dir: Path, gguf: Path | None, out: Path | None, backend: str
     """
     from rich.console import Console
 
-    from seshat.backends.envs import install
     from seshat.env_progress import env_progress
-    from seshat.models.embedded import SMOLLM2, smollm2_gguf
+    from seshat.environments import install
     from seshat.models.gguf_import import RUNTIME, import_gguf
+    from seshat.packaged_models import SMOLLM2, smollm2_gguf
 
     about = None
     if gguf is None:

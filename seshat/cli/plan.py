@@ -23,7 +23,7 @@ def plan(project_dir: Path, as_json: bool, overrides: tuple[str, ...]) -> None:
       seshat plan profile=cloud-a100-80b
       seshat plan model.base=Qwen/Qwen3-32B profile=strix-halo-rocm
     """  # noqa: D301 (click's \b keeps the lines as they are)
-    from seshat.configure import prepare
+    from seshat.trainer_config import prepare
 
     prepared = prepare(load(project_dir, overrides))
     made = prepared.plan
@@ -37,7 +37,7 @@ def _print_plan(made: object, profile: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from seshat.plan import SIZES, Plan
+    from seshat.plan.make import SIZES, Plan
 
     assert isinstance(made, Plan)
     console = Console()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from seshat.cli.options import load, overrides_argument, project_option
+from seshat.plugins import backend_names
 
 
 @click.command()
@@ -34,7 +35,7 @@ from seshat.cli.options import load, overrides_argument, project_option
 )
 @click.option(
     "--backend",
-    type=click.Choice(["axolotl", "llamafactory"]),
+    type=click.Choice(backend_names()),
     default="axolotl",
     show_default=True,
 )

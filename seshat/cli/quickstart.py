@@ -65,9 +65,9 @@ def _run(
     log: Any,
     record: dict[str, Any],
 ) -> None:
-    from seshat.backends.envs import install
     from seshat.config.loader import load_project
     from seshat.env_progress import env_progress
+    from seshat.environments import install
     from seshat.quickstart.sample import copy_sample, prepare_models, sample_dir
 
     overrides = [f"training.max_steps={steps}"] if steps else []
@@ -125,10 +125,10 @@ def _run(
 
 def _doctor(project: Any, backend: str) -> str:
     """The doctor's machine rows (Python, programs, disk, memory): stop now, not after 20 min."""
-    from seshat.backends.envs import planned_env
     from seshat.doctor.facts import Probe, needs_of
     from seshat.doctor.machine_checks import machine_rows
     from seshat.doctor.report import require
+    from seshat.environments import planned_env
 
     needs = needs_of(project)
     installed = {name: planned_env(name, "cpu").installed for name in (backend, RUNTIME)}
@@ -163,7 +163,7 @@ def _data(project: Any, console: Any, log: Any, record: dict[str, Any]) -> None:
 
 
 def _tokenizer(project: Any, console: Any, log: Any, record: dict[str, Any]) -> None:
-    from seshat.tokenizer import check
+    from seshat.tokenizer.project import check
 
     with log.stage("tokenizer check") as stage:
         found = check(project.spec, project.root)
@@ -184,7 +184,7 @@ def _tokenizer(project: Any, console: Any, log: Any, record: dict[str, Any]) -> 
 
 
 def _plan(project: Any, console: Any, log: Any, record: dict[str, Any]) -> None:
-    from seshat.configure import prepare
+    from seshat.trainer_config import prepare
 
     with log.stage("plan") as stage:
         plan = prepare(project).plan

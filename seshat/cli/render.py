@@ -10,11 +10,11 @@ import click
 from seshat.cli.options import load, overrides_argument, project_option
 
 if TYPE_CHECKING:
-    from seshat.configure import Prepared
+    from seshat.trainer_config import Prepared
 
 
 def _prepare(project_dir: Path, overrides: tuple[str, ...]) -> Prepared:
-    from seshat.configure import prepare
+    from seshat.trainer_config import prepare
 
     return prepare(load(project_dir, overrides))
 
@@ -25,8 +25,8 @@ def _prepare(project_dir: Path, overrides: tuple[str, ...]) -> Prepared:
 @overrides_argument
 def render(project_dir: Path, show: bool, overrides: tuple[str, ...]) -> None:
     """Render the backend config for the project's profile (or profile=NAME) and show what changed."""
-    from seshat.configure import render as do_render
-    from seshat.configure import write_render
+    from seshat.trainer_config import render as do_render
+    from seshat.trainer_config import write_render
 
     prepared = _prepare(project_dir, overrides)
     rendered = do_render(prepared)
@@ -52,9 +52,9 @@ def render(project_dir: Path, show: bool, overrides: tuple[str, ...]) -> None:
 @overrides_argument
 def check(project_dir: Path, strict_only: bool, overrides: tuple[str, ...]) -> None:
     """Render, then check the config strictly (no backend import) and with the backend's own validator."""
-    from seshat.configure import CheckReport, backend_check, strict_check, write_render
-    from seshat.configure import render as do_render
     from seshat.errors import CheckError
+    from seshat.trainer_config import CheckReport, backend_check, strict_check, write_render
+    from seshat.trainer_config import render as do_render
 
     prepared = _prepare(project_dir, overrides)
     rendered = do_render(prepared)

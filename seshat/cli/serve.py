@@ -38,8 +38,8 @@ def _until_interrupted(alive: Callable[[], bool], what: str) -> None:
 @click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
 def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     """Serve RUN's GGUF with llama.cpp's OpenAI-compatible API (127.0.0.1; port=, quant=)."""
-    from seshat.backends.envs import require_env
     from seshat.config.models import Destination
+    from seshat.environments import require_env
     from seshat.eval.evaluate import RUNTIME, pick_gguf
     from seshat.runs.rundir import find_run
     from seshat.serve.server import admit, exit_error, running_server

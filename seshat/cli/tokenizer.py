@@ -41,8 +41,8 @@ def check(
     overrides: tuple[str, ...],
 ) -> None:
     """Tokens per word, characters per token and byte fallback, target vs source language."""
-    from seshat.tokenizer import CHECK_FILE
-    from seshat.tokenizer import check as do_check
+    from seshat.tokenizer.project import CHECK_FILE
+    from seshat.tokenizer.project import check as do_check
 
     project = load(project_dir, overrides)
     found = do_check(project.spec, project.root, tokenizer_path, threshold)
@@ -106,8 +106,8 @@ def _print_check(found: dict[str, Any]) -> None:
 @overrides_argument
 def extend(project_dir: Path, tokens: int, out: Path | None, overrides: tuple[str, ...]) -> None:
     """Add target-language tokens to the base model's tokenizer and embedding matrix."""
-    from seshat.backends.envs import find_env, require_env
-    from seshat.tokenizer import extend as do_extend
+    from seshat.environments import find_env, require_env
+    from seshat.tokenizer.project import extend as do_extend
 
     project = load(project_dir, overrides)
     spec = project.spec

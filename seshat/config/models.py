@@ -7,40 +7,16 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from seshat.kinds import AccessLevel, SourceFormat
+from seshat.plugins import backend_names
 
 
 class Strict(BaseModel):
     """Base model: unknown keys are errors, values are checked on assignment."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
-
-
-class AccessLevel(StrEnum):
-    """How widely a source may be shared, from open to closed."""
-
-    public = "public"
-    community = "community"
-    restricted = "restricted"
-    sacred = "sacred"
-
-
-class SourceFormat(StrEnum):
-    """Input formats the readers understand."""
-
-    plain = "plain"
-    parallel = "parallel"
-    tsv = "tsv"
-    csv = "csv"
-    toolbox = "toolbox"
-    lift = "lift"
-    flextext = "flextext"
-    elan = "elan"
-    pdf = "pdf"
-    image = "image"
-    audio = "audio"
-    cldf = "cldf"
-    xigt = "xigt"
-    chat_jsonl = "chat_jsonl"
 
 
 class Language(Strict):
@@ -367,8 +343,10 @@ class Project(Strict):
     data: DataPaths = Field(default_factory=DataPaths, description="Formatted chat JSONL paths.")
     model: ModelSpec = Field(description="Base model.")
     training: Training = Field(default_factory=Training, description="Method and hyper-parameters.")
-    backend: Literal["axolotl", "llamafactory"] = Field(
-        default="axolotl", description="Trainer that runs the job: axolotl | llamafactory."
+    backend: str = Field(
+        default="axolotl",
+        description=f"Trainer that runs the job: {' | '.join(backend_names())}.",
+        json_schema_extra={"enum": list(backend_names())},
     )
     profile: str = Field(
         default="strix-halo", description="Hardware profile name (see `seshat profiles list`)."
@@ -377,6 +355,18 @@ class Project(Strict):
     access: AccessPolicy = Field(
         default_factory=AccessPolicy, description="Access policy: rules, overrides, communities."
     )
+
+    @field_validator("backend")
+    @classmethod
+    def _registered_backend(cls, value: str) -> str:
+        known = backend_names()
+        if value not in known:
+            raise PydanticCustomError(
+                "unknown_backend",
+                "no trainer of that name is registered",
+                {"expected": " or ".join(repr(n) for n in known) or "none registered"},
+            )
+        return value
 
     @model_validator(mode="after")
     def _unique_source_ids(self) -> Project:

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from seshat.kinds import LEVELS
+
 KINDS = ("sentence", "dictionary_entry", "example", "igt", "transcript", "text", "wordlist")
-LEVELS = ("public", "community", "restricted", "sacred")
 
 
 class SegmentError(ValueError):

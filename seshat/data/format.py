@@ -19,13 +19,13 @@ from typing import Any
 
 import jinja2
 
-from seshat.backends.templating import environment
 from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
 from seshat.data.clean import usable
 from seshat.data.split import SPLITS_DIR
 from seshat.errors import TemplateError
+from seshat.templating import environment
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 _LEXICAL = ("dictionary_entry", "wordlist")

@@ -18,7 +18,8 @@ from typing import Any
 from seshat import __version__
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
-from seshat.data.readers import ReaderContext, ReaderError, dependencies, reader_for
+from seshat.data.readers.base import ReaderContext, ReaderError
+from seshat.data.readers.registry import dependencies, reader_for
 from seshat.stamps import file_blocks, sha256_file
 from seshat.yamlio import atomic_write_text, atomic_writer
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from seshat import __version__
-from seshat.backends.templating import template_dirs
 from seshat.config.loader import LoadedProject
 from seshat.data.clean import CLEAN, clean
 from seshat.data.format import format_splits
@@ -24,6 +23,7 @@ from seshat.data.ingest import RECORDS, ingest
 from seshat.data.split import SPLITS_DIR, split
 from seshat.errors import SeshatError
 from seshat.stamps import file_blocks, sha256_file
+from seshat.templating import template_dirs
 from seshat.yamlio import atomic_write_text
 
 STAMP = ".stamp.json"

@@ -28,7 +28,8 @@ def _last_json(out: str) -> dict[str, Any] | None:
 
 def check_env(probe: Probe, name: str, device: str) -> tuple[Row, dict[str, Any] | None]:
     """A managed env: present, importable, and the torch and device it sees."""
-    from seshat.backends.envs import TOOLS, planned_env
+    from seshat.environments import planned_env
+    from seshat.envs.tools import TOOLS
 
     env = planned_env(name, device)
     label = f"{name} env ({device})"
@@ -85,10 +86,11 @@ def _rebuild(name: str, device: str) -> str:
 
 def check_runtime(probe: Probe) -> list[Row]:
     """The cached llama.cpp wheel and the runtime's smoke test (every quantization type)."""
-    from seshat.backends.envs import planned_env, requirements_file
+    from seshat.environments import planned_env, requirements_file
+    from seshat.envs import llamacpp as runtime
+    from seshat.envs import llamacpp_smoke as smoke
     from seshat.errors import ModelError
-    from seshat.export import runtime, smoke
-    from seshat.models.embedded import smollm2_gguf
+    from seshat.packaged_models import smollm2_gguf
 
     env = planned_env("llamacpp", "cpu")
     version = runtime.pinned_version(requirements_file("llamacpp", "cpu"))

@@ -107,10 +107,10 @@ class Needs:
 def needs_of(project: Any) -> Needs:
     """What a loaded project needs: its backend, profile's device, OCR languages, plan, W&B."""
     from seshat.config.models import SourceFormat
-    from seshat.configure import prepare
     from seshat.data.ingest import context_for
     from seshat.data.readers.image import languages as ocr_languages
     from seshat.errors import ConfigError
+    from seshat.trainer_config import prepare
 
     spec = project.spec
     try:
@@ -142,15 +142,14 @@ def needs_of(project: Any) -> Needs:
 
 def resolve_profile(name: str, root: Path) -> Any:
     """The concrete profile for ``name`` on this machine (an alias asks the installed env)."""
-    from seshat.backends.envs import find_env
+    from seshat.environments import find_env
+    from seshat.plugins import backend_names
     from seshat.profiles import resolve
 
     env = next(
         (
             e
-            for e in (
-                find_env(b, d) for b in ("axolotl", "llamafactory") for d in ("rocm", "cuda", "cpu")
-            )
+            for e in (find_env(b, d) for b in backend_names() for d in ("rocm", "cuda", "cpu"))
             if e
         ),
         None,

@@ -14,7 +14,7 @@ from seshat.doctor.machine_checks import check_wandb, machine_rows
 
 def diagnose(probe: Probe, needs: Needs, on_row: Callable[[Row], None] | None = None) -> list[Row]:
     """Every row for ``needs``, in the order a user fixes them."""
-    from seshat.backends.envs import planned_env
+    from seshat.environments import planned_env
 
     rows: list[Row] = []
 

@@ -14,18 +14,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from seshat.access import Gate, run_holdings
-from seshat.backends.envs import require_env
 from seshat.config.models import Destination, ModelSpec
+from seshat.environments import require_env
 from seshat.errors import DataError, ModelError
 from seshat.eval.examples import load_examples, references_by_task
 from seshat.eval.generate import Engine, generate, hf_engine, llamacpp_engine, read_predictions
 from seshat.eval.scoring import sample_rows, score_table, verdicts
-from seshat.runs.launch import Launch
-from seshat.runs.rundir import RunDir, file_manifest, find_run
-from seshat.stamps import utc_now
+from seshat.runs.launch_record import Launch
+from seshat.runs.outputs import full_model, trained_adapter
+from seshat.runs.rundir import RunDir, find_run
+from seshat.stamps import file_manifest, utc_now
 from seshat.yamlio import atomic_write_text
 
 EVAL_DIR = "eval"
@@ -35,7 +34,7 @@ ENGINES = ("auto", "llamacpp", "transformers")
 
 def base_model(run: RunDir) -> str:
     """The run's base model: a local folder (resolved) or a hub id."""
-    spec = yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8"))
+    spec = run.spec()
     model = ModelSpec(**spec["model"])
     local = model.local_path(run.root)
     return str(local) if local is not None else model.base
@@ -95,9 +94,9 @@ def choose_engine(
         env = require_env(launch.backend, launch.flavour)
         model = base_model(run)
         return hf_engine(env.python, Path(model), None, "base-hf", max_tokens)
-    adapter = run.output / "adapter_config.json"
-    full = not adapter.is_file() and (run.output / "config.json").is_file()
-    if not adapter.is_file() and not full:
+    adapter = trained_adapter(run)
+    full = full_model(run)
+    if adapter is None and full is None:
         state = run.status().get("state")
         raise ModelError(
             f"Run {run.run_id} ({state}) has no trained adapter or model in {run.output}: "
@@ -111,9 +110,9 @@ def choose_engine(
         tag = "gguf-" + gguf.stem.removeprefix("model-")
         return llamacpp_engine(env.python, gguf, tag, max_tokens)
     env = require_env(launch.backend, launch.flavour)
-    if full:
-        return hf_engine(env.python, run.output, None, "hf", max_tokens)
-    return hf_engine(env.python, Path(base_model(run)), run.output, "hf", max_tokens)
+    if full is not None:
+        return hf_engine(env.python, full, None, "hf", max_tokens)
+    return hf_engine(env.python, Path(base_model(run)), adapter, "hf", max_tokens)
 
 
 def _split_file(run: RunDir, split: str) -> tuple[Path, dict[str, Any]]:

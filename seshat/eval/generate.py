@@ -16,8 +16,8 @@ from pathlib import Path
 from seshat.errors import ModelError
 from seshat.eval.examples import Example
 from seshat.paths import PACKAGE_DIR
-from seshat.runs.diagnose import diagnose, llamacpp_crash, relevant_tail
-from seshat.runs.process import run_logged
+from seshat.process.diagnosis import diagnose, llamacpp_crash, relevant_tail
+from seshat.process.runner import run_logged
 from seshat.yamlio import atomic_write_text
 
 SCRIPTS = PACKAGE_DIR / "eval" / "scripts"

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from seshat.access import run_holdings
 from seshat.runs.rundir import RunDir
 
@@ -25,7 +23,7 @@ ACCESS_NOTE = {
 
 
 def _spec(run: RunDir) -> dict[str, Any]:
-    return yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8")) or {}
+    return run.spec()
 
 
 def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,22 +25,24 @@ from pathlib import Path
 from typing import Any
 
 from seshat.access import Gate, run_holdings
-from seshat.backends.envs import BackendEnv, require_env
 from seshat.config.models import Destination
+from seshat.environments import require_env
+from seshat.envs.llamacpp import converter_paths
+from seshat.envs.managed import ManagedEnv
 from seshat.errors import ModelError, SeshatError
 from seshat.eval.evaluate import RUNTIME, base_model
 from seshat.eval.examples import load_examples
 from seshat.eval.generate import generate, llamacpp_engine
 from seshat.eval.metrics import corpus_scores
 from seshat.export.card import model_card, modelfile
-from seshat.export.runtime import converter_paths
 from seshat.paths import PACKAGE_DIR
-from seshat.runs.diagnose import relevant_tail
-from seshat.runs.launch import Launch
+from seshat.process.diagnosis import relevant_tail
+from seshat.process.runner import run_json, run_logged
+from seshat.runs.launch_record import Launch
 from seshat.runs.merge import merge_run
-from seshat.runs.process import run_json, run_logged
-from seshat.runs.rundir import RunDir, file_manifest, find_run
-from seshat.stamps import utc_now
+from seshat.runs.outputs import full_model
+from seshat.runs.rundir import RunDir, find_run
+from seshat.stamps import file_manifest, utc_now
 from seshat.yamlio import atomic_write_text
 
 EXPORT = "export"
@@ -86,7 +88,7 @@ def _sample_texts(run: RunDir, count: int = 4) -> list[str]:
 
 
 def reference_logits(
-    model_dir: Path, env: BackendEnv, texts: list[str], out: Path, log: Path
+    model_dir: Path, env: ManagedEnv, texts: list[str], out: Path, log: Path
 ) -> Any:
     """Logits of an HF model folder on ``texts`` (saved to ``out``), and its vocabulary sizes."""
     atomic_write_text(out.with_suffix(".texts.json"), json.dumps(texts, ensure_ascii=False))
@@ -117,8 +119,8 @@ def check_vocabulary(info: dict[str, Any], where: Path) -> None:
 
 def convert(
     model_dir: Path,
-    backend_env: BackendEnv,
-    runtime_env: BackendEnv,
+    backend_env: ManagedEnv,
+    runtime_env: ManagedEnv,
     out: Path,
     outtype: str,
     log: Path,
@@ -149,7 +151,7 @@ def convert(
         )
 
 
-def quantize(runtime_env: BackendEnv, src: Path, dst: Path, quant: str, log: Path) -> None:
+def quantize(runtime_env: ManagedEnv, src: Path, dst: Path, quant: str, log: Path) -> None:
     """Quantize ``src`` into ``dst`` through llama.cpp's API."""
     _run_json(
         [runtime_env.python, SCRIPTS / "gguf_tool.py", "quantize", src, dst, quant],
@@ -159,7 +161,7 @@ def quantize(runtime_env: BackendEnv, src: Path, dst: Path, quant: str, log: Pat
     )
 
 
-def gguf_info(runtime_env: BackendEnv, gguf: Path, log: Path) -> Any:
+def gguf_info(runtime_env: ManagedEnv, gguf: Path, log: Path) -> Any:
     """Vocabulary size, embedding rows and metadata of a GGUF (raises on a corrupt file)."""
     _, pythonpath = converter_paths(runtime_env.path)
     try:
@@ -176,7 +178,7 @@ def gguf_info(runtime_env: BackendEnv, gguf: Path, log: Path) -> Any:
         ) from None
 
 
-def compare_logits(runtime_env: BackendEnv, gguf: Path, reference: Path, log: Path) -> Any:
+def compare_logits(runtime_env: ManagedEnv, gguf: Path, reference: Path, log: Path) -> Any:
     """Largest logit difference between a GGUF and the reference logits (f32 KV cache)."""
     return _run_json(
         [runtime_env.python, SCRIPTS / "gguf_tool.py", "logits", gguf, reference],
@@ -248,12 +250,9 @@ def export_run(
     backend_env = require_env(launch.backend, launch.flavour)
     runtime_env = require_env(RUNTIME, "cpu", "see docs/export.md")
     say("merging the adapter into the base model")
-    full = (
-        not (run.output / "adapter_config.json").is_file()
-        and (run.output / "config.json").is_file()
-    )
-    if full:  # a full fine-tune's output is the model itself
-        model_dir = run.output
+    full = full_model(run)
+    if full is not None:  # a full fine-tune's output is the model itself
+        model_dir = full
     else:  # merge_run explains a run without an adapter
         merge_run(root, run.run_id)
         model_dir = run.path / "merged"
@@ -351,7 +350,7 @@ def _vocabulary_check(gguf: dict[str, Any], info: dict[str, Any], name: str) -> 
 
 def _quality(
     run: RunDir,
-    runtime_env: BackendEnv,
+    runtime_env: ManagedEnv,
     scratch: Path,
     files: dict[str, str],
     limit: int,

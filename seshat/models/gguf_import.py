@@ -14,12 +14,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from seshat.backends.envs import BackendEnv, require_env
+from seshat.environments import require_env
+from seshat.envs.llamacpp import converter_paths
+from seshat.envs.managed import ManagedEnv
 from seshat.errors import ModelError
-from seshat.export.runtime import converter_paths
-from seshat.models import read_manifest, write_manifest
+from seshat.models.manifest import read_manifest, write_manifest
 from seshat.paths import PACKAGE_DIR
-from seshat.runs.process import run_json
+from seshat.process.runner import run_json
 from seshat.stamps import sha256_file
 from seshat.yamlio import replace_dir
 
@@ -27,7 +28,7 @@ SCRIPT = PACKAGE_DIR / "models" / "scripts" / "gguf_to_hf.py"
 RUNTIME = "llamacpp"
 
 
-def gguf_pythonpath(runtime: BackendEnv, scratch: Path) -> str:
+def gguf_pythonpath(runtime: ManagedEnv, scratch: Path) -> str:
     """PYTHONPATH that makes llama.cpp's ``gguf-py`` importable *and* visible to version checks."""
     _, pythonpath = converter_paths(runtime.path)
     gguf_py = Path(pythonpath.split(os.pathsep)[0])

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from seshat.errors import ModelError
-from seshat.models import read_manifest, write_manifest
+from seshat.models.manifest import read_manifest, write_manifest
 from seshat.stamps import sha256_file
 from seshat.yamlio import replace_dir
 

@@ -21,10 +21,13 @@ def check_matrix(
     """
     from rich.table import Table
 
-    from seshat.backends import NAMES
-    from seshat.backends.envs import install
     from seshat.config.loader import load_project
-    from seshat.configure import (
+    from seshat.env_progress import env_progress
+    from seshat.environments import install
+    from seshat.errors import CheckError
+    from seshat.plugins import backend_names
+    from seshat.profiles import Profile, available, load_file
+    from seshat.trainer_config import (
         CheckReport,
         prepare,
         render,
@@ -32,15 +35,14 @@ def check_matrix(
         strict_check,
         write_render,
     )
-    from seshat.env_progress import env_progress
-    from seshat.errors import CheckError
-    from seshat.profiles import Profile, available, load_file
 
     profiles = [n for n, p in available(folder).items() if isinstance(load_file(p), Profile)]
     rows = []
     failures: list[str] = []
-    console.print(f"[bold]Render and check[/] for {len(profiles)} profiles x {len(NAMES)} backends")
-    for backend in NAMES:
+    console.print(
+        f"[bold]Render and check[/] for {len(profiles)} profiles x {len(backend_names())} backends"
+    )
+    for backend in backend_names():
         env = None
         if not strict_only:
             with env_progress(console, backend) as progress:

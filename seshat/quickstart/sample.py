@@ -10,8 +10,9 @@ from seshat import project_justfile
 from seshat.config.loader import LoadedProject
 from seshat.config.models import SourceFormat
 from seshat.errors import ConfigError
-from seshat.models.embedded import SMOLLM2, assemble_whisper, smollm2_gguf
+from seshat.models.embedded import assemble_whisper
 from seshat.models.gguf_import import import_gguf
+from seshat.packaged_models import SMOLLM2, smollm2_gguf
 from seshat.paths import shipped_dir
 
 

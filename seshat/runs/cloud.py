@@ -20,16 +20,17 @@ from typing import Any
 
 from seshat import __version__
 from seshat.access import Decision, Gate, splits_record
-from seshat.backends.envs import BackendEnv, activated, require_env
-from seshat.backends.templating import environment
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Destination
-from seshat.configure import prepare
+from seshat.environments import require_env
+from seshat.envs.managed import ManagedEnv, activated
 from seshat.errors import ConfigError, SeshatError
 from seshat.paths import PACKAGE_DIR
-from seshat.runs.process import run_logged
+from seshat.process.runner import run_logged
 from seshat.secrets import secret_environment
 from seshat.stamps import utc_now
+from seshat.templating import environment
+from seshat.trainer_config import prepare
 from seshat.yamlio import atomic_write_text, dump_yaml
 
 LAUNCH_DIR = Path(".seshat") / "launch"
@@ -152,7 +153,7 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
     return CloudTask(name, folder, folder / "task.yaml", mounts, secrets, decision)
 
 
-def validate_task(task: Path, env: BackendEnv | None = None) -> None:
+def validate_task(task: Path, env: ManagedEnv | None = None) -> None:
     """Check the task offline with ``sky.Task.from_yaml`` in SkyPilot's venv.
 
     Raises:

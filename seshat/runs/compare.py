@@ -6,8 +6,6 @@ import json
 import math
 from typing import Any
 
-import yaml
-
 from seshat.runs.rundir import RunDir
 
 # Keys that differ between any two runs and say nothing about how they differ.
@@ -26,7 +24,7 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 def settings(run: RunDir) -> dict[str, Any]:
     """A run's spec, plan and data manifest, flattened (``spec.training.lr`` …)."""
-    spec = yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8"))
+    spec = run.spec()
     found = flatten({"spec": spec, "plan": run.read_json("plan.json")})
     data = run.read_json("data.json")
     for split, entry in data.items():

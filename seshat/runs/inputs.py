@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from seshat import __version__
-from seshat.backends.templating import template_dirs
-from seshat.configure import Prepared
 from seshat.corpus.jsonl import meta_path
+from seshat.errors import TemplateError
 from seshat.stamps import sha256_file
+from seshat.trainer_config import Prepared
 from seshat.yamlio import atomic_write_text
 
 CACHE = Path(".seshat") / "hashes.json"
@@ -59,7 +59,9 @@ def input_hashes(prepared: Prepared, spec_text: str, env_key: str) -> dict[str, 
     project = prepared.project
     root, spec = project.root, project.spec
     recipe = f"{prepared.backend.name}/{spec.training.recipe}.yaml.j2"
-    template = next(d / recipe for d in template_dirs(root) if (d / recipe).is_file())
+    template = prepared.backend.template_file(root, spec.training.recipe)
+    if template is None:  # the config was rendered from it a moment ago
+        raise TemplateError(f"The template {recipe} is gone.", "restore it, then train again")
     data = {}
     for name in ("train", "dev", "test"):
         rel = getattr(spec.data, name)

@@ -13,13 +13,14 @@ from typing import Any
 
 import yaml
 
-from seshat.backends import get_backend
 from seshat.backends.base import CONFIG_FILE
-from seshat.backends.envs import require_env
+from seshat.backends.registry import get_backend
+from seshat.environments import require_env
 from seshat.errors import SeshatError
-from seshat.runs.diagnose import diagnose, relevant_tail
-from seshat.runs.launch import Launch
-from seshat.runs.process import run_logged
+from seshat.process.diagnosis import diagnose, relevant_tail
+from seshat.process.runner import run_logged
+from seshat.runs.launch_record import Launch
+from seshat.runs.outputs import full_model, trained_adapter
 from seshat.runs.rundir import find_run
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
@@ -44,17 +45,17 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     """
     run = find_run(root, name)
     status = run.status()
-    adapter = run.output / "adapter_config.json"
-    if not adapter.is_file() and (run.output / "config.json").is_file():
+    adapter = trained_adapter(run)
+    if adapter is None and full_model(run) is not None:
         raise SeshatError(
             f"Run {run.run_id} is a full fine-tune: {run.output} is already a complete model, "
             "with no adapter to merge.",
             "use the run's output/ folder directly (export reads it as it is)",
         )
-    if not adapter.is_file():
+    if adapter is None:
         raise SeshatError(
             f"Run {run.run_id} ({status.get('state')}) has no final adapter to merge "
-            f"({adapter} is missing).",
+            f"(none in {run.output}).",
             f"finish it with `seshat train resume={run.run_id}`, or merge a succeeded run "
             "(`seshat runs list`)",
         )
@@ -68,7 +69,7 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     (root / scratch).mkdir(parents=True)
     trained = yaml.safe_load((run.path / CONFIG_FILE).read_text(encoding="utf-8"))
     argv, files = get_backend(launch.backend).merge_command(
-        trained, run.rel, run.rel / "output", scratch
+        trained, run.rel, run.rel / adapter.relative_to(run.path), scratch
     )
     for rel, text in files.items():
         atomic_write_text(root / rel, text)

@@ -7,8 +7,11 @@ from pathlib import Path
 
 from seshat.backends.base import CONFIG_FILE
 from seshat.errors import SeshatError
-from seshat.runs.launch import Launch
-from seshat.runs.rundir import RunDir, file_manifest, find_run
+from seshat.runs.launch_record import Launch
+from seshat.runs.outputs import trainer_of
+from seshat.runs.rundir import RunDir, find_run
+from seshat.stamps import file_manifest
+from seshat.templating import yaml_value
 from seshat.yamlio import atomic_write_text
 
 
@@ -64,11 +67,13 @@ RESUME_MARK = "# --- resumed by Seshat"
 
 
 def _write_resume_block(run: RunDir, checkpoint: str, attempt: int) -> None:
+    """Append the trainer's resume keys to the run's config (replacing an earlier block)."""
     config = run.path / CONFIG_FILE
     text = config.read_text(encoding="utf-8").split(RESUME_MARK)[0].rstrip("\n")
+    patch = trainer_of(run).resume_patch(run.rel / checkpoint)
     text += (
         f"\n\n{RESUME_MARK} (attempt {attempt}): go on from the last complete checkpoint ---\n"
-        f"resume_from_checkpoint: {(run.rel / checkpoint).as_posix()}\n"
+        + "".join(f"{key}: {yaml_value(value)}\n" for key, value in patch.items())
     )
     atomic_write_text(config, text)
 

@@ -6,7 +6,6 @@ file either in its old or its new state.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import time
@@ -16,7 +15,8 @@ from typing import Any
 
 from seshat import __version__
 from seshat.errors import SeshatError
-from seshat.stamps import file_blocks, utc_now
+from seshat.run_records import read_json, read_spec
+from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text, dump_yaml
 
 STATES = ("created", "running", "succeeded", "failed", "interrupted")
@@ -62,7 +62,11 @@ class RunDir:
 
     def read_json(self, name: str) -> Any:
         """Read ``name`` as JSON."""
-        return json.loads((self.path / name).read_text(encoding="utf-8"))
+        return read_json(self.path, name)
+
+    def spec(self) -> dict[str, Any]:
+        """The resolved spec the run was started with (``spec.yaml``)."""
+        return read_spec(self.path)
 
     def status(self) -> dict[str, Any]:
         """The current ``status.json``."""
@@ -107,31 +111,6 @@ def find_run(root: Path, name: str) -> RunDir:
         f"Run {name!r} {what} in {root / 'runs'} (latest: {known}).",
         "list runs with `seshat runs list`",
     )
-
-
-def file_manifest(root: Path, paths: dict[str, Path | None]) -> dict[str, Any]:
-    """SHA-256, size and line count of each data file (None or missing files are recorded as such)."""
-    manifest: dict[str, Any] = {}
-    for name, rel in paths.items():
-        if rel is None:
-            manifest[name] = None
-            continue
-        path = root / rel
-        if not path.is_file():
-            manifest[name] = {"path": str(rel), "missing": True}
-            continue
-        digest = hashlib.sha256()
-        lines = 0
-        for block in file_blocks(path):
-            digest.update(block)
-            lines += block.count(b"\n")
-        manifest[name] = {
-            "path": str(rel),
-            "sha256": digest.hexdigest(),
-            "bytes": path.stat().st_size,
-            "records": lines,
-        }
-    return manifest
 
 
 def environment_text(root: Path, freeze: Path | None) -> str:

@@ -242,7 +242,7 @@ def sync_run(run: RunDir) -> str:
     import sys
 
     from seshat.errors import SeshatError
-    from seshat.runs.process import run_logged
+    from seshat.process.runner import run_logged
     from seshat.stamps import utc_now
 
     offline = sorted((run.path / "wandb").glob("offline-run-*"))

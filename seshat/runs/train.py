@@ -9,22 +9,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from seshat.access import ACCESS_FILE, Gate, run_holdings, splits_record
-from seshat.backends.envs import activated, require_env
+from seshat.backends.registry import get_backend
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Destination
-from seshat.configure import CheckReport, Prepared, prepare, render, strict_check
+from seshat.environments import require_env
+from seshat.envs.managed import activated
 from seshat.errors import CheckError, ConfigError, SeshatError
+from seshat.process.diagnosis import diagnose, relevant_tail
+from seshat.run_records import read_spec_text
 from seshat.runs.continuation import lineage_fields, parent_adapter
-from seshat.runs.diagnose import diagnose, relevant_tail
 from seshat.runs.inputs import input_hashes
-from seshat.runs.launch import Launch
-from seshat.runs.metrics import AxolotlParser, TrainerLogTail
+from seshat.runs.launch_record import Launch
 from seshat.runs.resume import last_checkpoint
-from seshat.runs.rundir import RunDir, environment_text, file_manifest, new_run_id, write_spec
+from seshat.runs.rundir import RunDir, environment_text, new_run_id, write_spec
 from seshat.runs.supervise import supervise
 from seshat.runs.tracking import Tracker, check_online
 from seshat.secrets import secret_environment
-from seshat.stamps import utc_now
+from seshat.stamps import file_manifest, utc_now
+from seshat.trainer_config import CheckReport, Prepared, prepare, render, strict_check
 from seshat.yamlio import atomic_write_text
 
 
@@ -127,7 +129,7 @@ def start_run(
     run.write_json(ACCESS_FILE, access)
     rendered.write(run.path)
     write_spec(run, project.spec.model_dump(mode="json", by_alias=False))
-    spec_text = (run.path / "spec.yaml").read_text(encoding="utf-8")
+    spec_text = read_spec_text(run.path)
     run.write_json("inputs.json", input_hashes(prepared, spec_text, env.key))
     run.write_json(
         "plan.json",
@@ -190,10 +192,7 @@ def execute(
     earlier_seconds = float(before.get("duration_s", 0.0)) if resume_from else 0.0  # all attempts
     progress = Progress(step=first_step, total=before.get("total_steps"))
     metrics_path = run.path / "metrics.jsonl"
-    axolotl = AxolotlParser(logging_steps=launch.logging_steps, first_step=first_step)
-    trainer_log = TrainerLogTail(run.output / "trainer_log.jsonl")
-    if trainer_log.path.is_file():  # a resumed run appends to the file: skip what was read before
-        trainer_log.offset = trainer_log.path.stat().st_size
+    reader = get_backend(backend).metrics_reader(run.output, launch.logging_steps, first_step)
 
     shares_logs = launch.tracking.get("mode") != "disabled" and _logs_may_go_to_wandb(run)
     tracker = Tracker(run, launch.tracking, _tracking_config(run, launch), save_logs=shares_logs)
@@ -216,12 +215,10 @@ def execute(
         on_progress(progress)
 
     def on_output(stream: str, text: str) -> None:
-        if backend == "axolotl" and stream == "stdout":
-            record(axolotl.feed(text))
+        record(reader.feed(stream, text))
 
     def on_tick() -> None:
-        if backend == "llamafactory":
-            record(trainer_log.poll())
+        record(reader.poll())
         on_progress(progress)
 
     def on_start(pid: int) -> None:
@@ -238,8 +235,7 @@ def execute(
         on_tick=on_tick,
         on_start=on_start,
     )
-    if backend == "axolotl":
-        record(axolotl.feed("\n"))
+    record(reader.finish())
     state = (
         "interrupted"
         if outcome.interrupted
@@ -295,10 +291,8 @@ def _logs_may_go_to_wandb(run: RunDir) -> bool:
 
 def _tracking_config(run: RunDir, launch: Launch) -> dict[str, Any]:
     """What W&B records as the run's config: resolved spec, plan, data manifest, command."""
-    import yaml
-
     return {
-        "spec": yaml.safe_load((run.path / "spec.yaml").read_text(encoding="utf-8")),
+        "spec": run.spec(),
         "plan": run.read_json("plan.json"),
         "data": run.read_json("data.json"),
         "backend": launch.backend,

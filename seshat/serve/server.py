@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seshat.access import Gate, run_holdings
-from seshat.backends.envs import BackendEnv
 from seshat.config.models import Destination
+from seshat.envs.managed import ManagedEnv
 from seshat.errors import ModelError, SeshatError
 from seshat.runs.rundir import RunDir
 from seshat.runs.supervise import stop_group
@@ -77,7 +77,7 @@ def exit_error(
     process: subprocess.Popen[bytes], log: Path, what: str, gguf: Path | None
 ) -> ModelError:
     """The error for a supervised program that exited: a crash is diagnosed, else the log's tail."""
-    from seshat.runs.diagnose import llamacpp_crash
+    from seshat.process.diagnosis import llamacpp_crash
 
     tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-8:]
     code = process.returncode
@@ -139,7 +139,7 @@ def supervised(
 
 @contextlib.contextmanager
 def running_server(
-    runtime: BackendEnv,
+    runtime: ManagedEnv,
     gguf: Path,
     log: Path,
     *,

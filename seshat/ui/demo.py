@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from seshat.access import Gate
-from seshat.backends.envs import require_env
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Destination
+from seshat.environments import require_env
 from seshat.eval.evaluate import RUNTIME, latest_scores, pick_gguf
 from seshat.export.card import ACCESS_NOTE
 from seshat.paths import PACKAGE_DIR

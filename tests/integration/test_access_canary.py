@@ -13,7 +13,7 @@ import pytest
 from canary import CANARIES, leaks, write_canary_project
 from conftest import REPO, TINY, make_tiny_qwen, run_cli
 
-from seshat.backends.envs import install
+from seshat.environments import install
 
 pytestmark = pytest.mark.integration
 FIXTURES = REPO / "tests" / "fixtures"

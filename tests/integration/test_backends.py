@@ -16,15 +16,15 @@ import yaml
 from conftest import run_cli
 from matrix import matrix, render_case
 
-from seshat.backends.envs import BackendEnv, find_env
-from seshat.configure import run_validator
+from seshat.environments import ManagedEnv, find_env
+from seshat.trainer_config import run_validator
 
 pytestmark = pytest.mark.integration
 BACKENDS = ("axolotl", "llamafactory")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend_env(request: pytest.FixtureRequest) -> tuple[str, BackendEnv]:
+def backend_env(request: pytest.FixtureRequest) -> tuple[str, ManagedEnv]:
     name = request.param
     result = run_cli("backend", "install", name, "--device", "cpu")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -33,15 +33,15 @@ def backend_env(request: pytest.FixtureRequest) -> tuple[str, BackendEnv]:
     return name, env
 
 
-def test_backend_list_shows_env(backend_env: tuple[str, BackendEnv]) -> None:
+def test_backend_list_shows_env(backend_env: tuple[str, ManagedEnv]) -> None:
     name, _ = backend_env
     listed = run_cli("backend", "list")
     assert name in listed.stdout and "current" in listed.stdout
 
 
-def test_installed_schema_matches_shipped_snapshot(backend_env: tuple[str, BackendEnv]) -> None:
+def test_installed_schema_matches_shipped_snapshot(backend_env: tuple[str, ManagedEnv]) -> None:
     name, env = backend_env
-    from seshat.backends import get_backend
+    from seshat.backends.registry import get_backend
 
     shipped = json.loads(get_backend(name).shipped_snapshot_path().read_text())
     installed = json.loads((env.path / "schema.json").read_text())
@@ -49,7 +49,7 @@ def test_installed_schema_matches_shipped_snapshot(backend_env: tuple[str, Backe
 
 
 def test_backend_validator_accepts_every_render(
-    backend_env: tuple[str, BackendEnv], project: Path
+    backend_env: tuple[str, ManagedEnv], project: Path
 ) -> None:
     name, env = backend_env
     by_device: dict[str, list[Path]] = {}
@@ -83,7 +83,7 @@ PLANTED = {
 
 
 def test_backend_validator_rejects_planted_errors(
-    backend_env: tuple[str, BackendEnv], project: Path
+    backend_env: tuple[str, ManagedEnv], project: Path
 ) -> None:
     name, env = backend_env
     _, rendered = render_case(project, name, "sft", "strix-halo-cpu", "lora")
@@ -108,7 +108,7 @@ def test_backend_validator_rejects_planted_errors(
         ), result
 
 
-def test_check_command_runs_both_checks(backend_env: tuple[str, BackendEnv], project: Path) -> None:
+def test_check_command_runs_both_checks(backend_env: tuple[str, ManagedEnv], project: Path) -> None:
     name, _ = backend_env
     result = run_cli(
         "check",

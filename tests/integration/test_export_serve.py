@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, TINY, make_tiny_qwen, run_cli
 
-from seshat.backends.envs import install
+from seshat.environments import install
 from seshat.errors import ModelError
 
 pytestmark = pytest.mark.integration
@@ -83,7 +83,7 @@ def test_export_matches_the_merged_model(exported: Path) -> None:
 
 
 def test_a_gguf_of_the_unmerged_base_is_caught(exported: Path, tmp_path: Path) -> None:
-    from seshat.backends.envs import require_env
+    from seshat.environments import require_env
     from seshat.export.export import compare_logits, convert, reference_logits, verify_logits
 
     run = _run(exported)
@@ -133,7 +133,7 @@ def test_eval_scores_beside_controls_with_signatures(exported: Path) -> None:
 
 
 def test_serve_answers_then_stops(exported: Path) -> None:
-    from seshat.backends.envs import require_env
+    from seshat.environments import require_env
     from seshat.serve.server import running_server
 
     run = _run(exported)

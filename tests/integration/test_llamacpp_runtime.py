@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from seshat.backends.envs import install, requirements_file
-from seshat.export import runtime, smoke
-from seshat.models.embedded import smollm2_gguf
+from seshat.environments import install, requirements_file
+from seshat.envs import llamacpp as runtime
+from seshat.envs import llamacpp_smoke as smoke
+from seshat.packaged_models import smollm2_gguf
 from seshat.paths import seshat_home
 
 pytestmark = pytest.mark.integration

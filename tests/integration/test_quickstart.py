@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from seshat.backends.envs import install
+from seshat.environments import install
 
 pytestmark = pytest.mark.integration
 STAGES = [

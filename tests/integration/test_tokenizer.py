@@ -16,11 +16,11 @@ import pytest
 import yaml
 from conftest import REPO, TINY, make_tiny_qwen, run_cli
 
-from seshat.backends.envs import install
 from seshat.config.loader import load_project
-from seshat.tokenizer import report
+from seshat.environments import install
 from seshat.tokenizer.extend import extended_spec
 from seshat.tokenizer.fertility import Pair, Vocabulary, measure
+from seshat.tokenizer.project import report
 
 CORPORA = REPO.parent / "shared" / "corpora" / "wordlists"
 QUECHUA = CORPORA / "crossandean_quechua_aymara" / "cldf"

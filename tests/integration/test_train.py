@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SESHAT, TINY, run_cli
 
-from seshat.backends.envs import install
+from seshat.environments import install
 
 pytestmark = pytest.mark.integration
 FIXTURES = REPO / "tests" / "fixtures"

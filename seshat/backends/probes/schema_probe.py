@@ -1,11 +1,12 @@
 """Runs *inside a backend's own venv* (never imported by Seshat): snapshot and validate.
 
 Usage:
-    python schema_probe.py snapshot axolotl|llamafactory OUT.json
-    python schema_probe.py validate axolotl|llamafactory CONFIG.yaml [CONFIG.yaml ...]
+    python schema_probe.py snapshot TRAINER_PROBE.py OUT.json
+    python schema_probe.py validate TRAINER_PROBE.py CONFIG.yaml [CONFIG.yaml ...]
 
-``snapshot`` walks the backend's config classes (pydantic models for Axolotl, argument dataclasses
-for LLaMA-Factory) and writes a compact, JSON-only description of every accepted key, its type,
+``TRAINER_PROBE.py`` is the ``probe.py`` of a trainer's plug-in folder: its ``snapshot()`` walks the
+trainer's config classes with :class:`Walker` (pydantic models for Axolotl, argument dataclasses
+for LLaMA-Factory) and returns a compact, JSON-only description of every accepted key, its type,
 aliases and enumerations, so that Seshat can check configs without importing the backend.
 ``validate`` runs the backend's own validator on each file and prints one line per file:
 ``SESHAT-PROBE {"file": ..., "ok": bool, "errors": [...], "notes": [...]}``.
@@ -130,12 +131,14 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def _enum(values: list, nullable: bool = True) -> dict:
+def enum_type(values: list, nullable: bool = True) -> dict:
+    """An enumeration type of ``values`` (or null, unless ``nullable`` is false)."""
     base = {"t": "enum", "values": sorted(set(values), key=str)}
     return {"t": "union", "of": [base, {"t": "null"}]} if nullable else base
 
 
-def _versions(*names: str) -> dict[str, str]:
+def versions(*names: str) -> dict[str, str]:
+    """The installed versions of the packages named (those installed)."""
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
@@ -143,69 +146,6 @@ def _versions(*names: str) -> dict[str, str]:
         with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
     return found
-
-
-def snapshot_axolotl() -> dict:
-    """Snapshot of Axolotl's ``AxolotlInputConfig`` (pydantic), with pinned enumerations."""
-    from axolotl.utils.schemas.config import AxolotlInputConfig
-    from axolotl.utils.schemas.enums import CustomSupportedOptimizers
-    from transformers.trainer_utils import SchedulerType
-    from transformers.training_args import OptimizerNames
-
-    walker = Walker()
-    root = walker.model(AxolotlInputConfig)["name"]
-    fields = walker.models[root]["fields"]
-    # Typed as plain `str` upstream, so a typo passes Axolotl's own validation: pin the names.
-    fields["optimizer"] = _enum(
-        [o.value for o in OptimizerNames] + [o.value for o in CustomSupportedOptimizers]
-    )
-    fields["lr_scheduler"] = _enum(
-        [s.value for s in SchedulerType] + ["one_cycle", "rex", "log_sweep"]
-    )
-    fields["adapter"] = _enum(["lora", "qlora", "llama-adapter"])
-    fields["wandb_mode"] = _enum(["online", "offline", "disabled"])
-    return {
-        "backend": "axolotl",
-        "versions": _versions("axolotl", "transformers", "peft", "torch", "pydantic"),
-        "root": root,
-        "models": walker.models,
-    }
-
-
-def snapshot_llamafactory() -> dict:
-    """Snapshot of LLaMA-Factory's argument dataclasses (one flat namespace) and template names."""
-    from llamafactory.data.template import TEMPLATES
-    from llamafactory.hparams import (
-        DataArguments,
-        FinetuningArguments,
-        GeneratingArguments,
-        ModelArguments,
-        TrainingArguments,
-    )
-    from transformers.trainer_utils import SchedulerType
-    from transformers.training_args import OptimizerNames
-
-    walker = Walker()
-    fields: dict[str, dict] = {}
-    for cls in (
-        ModelArguments,
-        DataArguments,
-        TrainingArguments,
-        FinetuningArguments,
-        GeneratingArguments,
-    ):
-        fields.update(walker.model(cls) and walker.models[cls.__name__]["fields"])
-    # Plain `str` upstream; checked only at run time. Pin the names.
-    fields["template"] = _enum(list(TEMPLATES))
-    fields["optim"] = _enum([o.value for o in OptimizerNames], nullable=False)
-    fields["lr_scheduler_type"] = _enum([s.value for s in SchedulerType], nullable=False)
-    walker.models["LlamaFactoryArguments"] = {"fields": fields, "aliases": {}}
-    return {
-        "backend": "llamafactory",
-        "versions": _versions("llamafactory", "transformers", "peft", "torch", "trl"),
-        "root": "LlamaFactoryArguments",
-        "models": walker.models,
-    }
 
 
 def assume_target_gpu() -> list[str]:
@@ -230,46 +170,38 @@ def assume_target_gpu() -> list[str]:
     return [f"hardware checks answered as on the target device ({target})"]
 
 
-def validate_axolotl(config: dict) -> list[str]:
-    """Axolotl's own validation (``validate_config``); raises on a rejected config."""
-    from axolotl.utils.config import validate_config
-    from axolotl.utils.dict import DictDefault
+def _load(probe: str) -> types.ModuleType:
+    """The trainer's probe module, loaded from its file (it imports this module's helpers)."""
+    import importlib.util
 
-    validate_config(DictDefault(config))
-    return []
-
-
-def validate_llamafactory(config: dict) -> list[str]:
-    """LLaMA-Factory's own argument parsing (``get_train_args``) plus its template registry."""
-    from llamafactory.data.template import TEMPLATES
-    from llamafactory.hparams import get_train_args
-
-    errors = []
-    if config.get("template") and config["template"] not in TEMPLATES:
-        errors.append(f"template: unknown template {config['template']!r}")
-    get_train_args(dict(config))
-    return errors
+    spec = importlib.util.spec_from_file_location("seshat_trainer_probe", probe)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main(argv: list[str]) -> int:
-    """``snapshot BACKEND OUT`` or ``validate BACKEND CONFIG...``."""
-    action, backend, paths = argv[1], argv[2], argv[3:]
+    """``snapshot PROBE OUT`` or ``validate PROBE CONFIG...``."""
+    action, probe, paths = argv[1], _load(argv[2]), argv[3:]
     if action == "snapshot":
-        snap = {"axolotl": snapshot_axolotl, "llamafactory": snapshot_llamafactory}[backend]()
+        snap = probe.snapshot()
         with open(paths[0], "w", encoding="utf-8") as handle:
             json.dump(snap, handle, indent=1, sort_keys=True)
             handle.write("\n")
         return 0
-    import yaml
+    load = getattr(probe, "load", None)  # a trainer's own reader of its config, if it has one
+    if load is None:
+        import yaml
 
+        load = yaml.safe_load
     notes = assume_target_gpu()
-    validate = {"axolotl": validate_axolotl, "llamafactory": validate_llamafactory}[backend]
-    for path in paths:  # one import of the backend, many configs
+    for path in paths:  # one import of the trainer, many configs
         with open(path, encoding="utf-8") as handle:
-            config = yaml.safe_load(handle)
+            config = load(handle.read())
         try:
-            errors = validate(config)
-        except Exception as exc:  # the backend's own validator raises many kinds
+            errors = probe.validate(config)
+        except Exception as exc:  # the trainer's own validator raises many kinds
             errors = [f"{type(exc).__name__}: {exc}"]
         result = {"file": path, "ok": not errors, "errors": errors, "notes": notes}
         print("SESHAT-PROBE " + json.dumps(result), flush=True)

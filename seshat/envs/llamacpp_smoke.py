@@ -27,7 +27,7 @@ from seshat.machine import cpu_identity, cpu_model, kernel_features
 from seshat.paths import PACKAGE_DIR, seshat_home
 from seshat.yamlio import atomic_write_text
 
-SCRIPT = PACKAGE_DIR / "export" / "scripts" / "llamacpp_smoke.py"
+SCRIPT = PACKAGE_DIR / "envs" / "scripts" / "llamacpp_smoke.py"
 # the packaged file's own type first, then the types `seshat export` writes or offers
 TYPES = ("Q4_1", "Q8_0", "Q4_0", "Q4_K_M")
 STAMP = "smoke.json"

@@ -1,24 +1,40 @@
-"""Axolotl: render, check and run (``axolotl train CONFIG --launcher python``)."""
+"""Axolotl: render, check, run (``axolotl train CONFIG --launcher python``), follow and merge."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, ClassVar
 
+from seshat.backends.axolotl.metrics import AxolotlParser
 from seshat.backends.base import CONFIG_FILE, Backend
+from seshat.backends.metrics import MetricsReader
 from seshat.backends.schema import Problem
 from seshat.config.loader import LoadedProject
-from seshat.paths import PACKAGE_DIR
 from seshat.profiles import Profile
 
-# Plugins that run inside Axolotl's env (see plugins/seshat_axolotl.py).
-PLUGINS = PACKAGE_DIR / "backends" / "plugins"
+# Axolotl plugins that run inside Axolotl's env (see in_env/seshat_axolotl.py).
+IN_ENV = Path(__file__).resolve().parent / "in_env"
 
 
 class Axolotl(Backend):
     """The Axolotl backend (pinned 0.19.0, the newest for Python 3.11)."""
 
     name: ClassVar[str] = "axolotl"
+    purpose: ClassVar[str] = "Axolotl 0.19.0: `axolotl train backend.yaml`"
+    chat_templates: ClassVar[dict[str, str]] = {
+        "qwen3": "qwen3",
+        "qwen2": "qwen_25",
+        "llama3": "llama3",
+        "gemma3": "gemma3",
+        "chatml": "chatml",
+    }
+    unknown_family_template: ClassVar[str | None] = "tokenizer_default"
+
+    def metrics_reader(
+        self, output_dir: Path, logging_steps: int, first_step: int
+    ) -> MetricsReader:
+        """Axolotl's stdout, rows numbered by ``logging_steps`` from ``first_step``."""
+        return AxolotlParser(logging_steps=logging_steps, first_step=first_step)
 
     def train_argv(self, config_name: str, profile: Profile) -> list[str]:
         """Single device: ``--launcher python`` (plain ``axolotl train`` re-imports via accelerate)."""
@@ -49,7 +65,7 @@ class Axolotl(Backend):
         """Telemetry off (it is on unless told otherwise); Seshat's plugin folder importable."""
         return super().run_env(project, profile) | {
             "AXOLOTL_DO_NOT_TRACK": "1",
-            "PYTHONPATH": str(PLUGINS),
+            "PYTHONPATH": str(IN_ENV),
         }
 
     def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:

@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seshat.backends import get_backend
 from seshat.backends.base import CONFIG_FILE, Backend, Rendered
+from seshat.backends.registry import get_backend
 from seshat.backends.schema import Problem
 from seshat.config.loader import LoadedProject
 from seshat.errors import ConfigError
-from seshat.plan import Plan, make_plan
+from seshat.plan.make import Plan, make_plan
 from seshat.profiles import Resolved, resolve
 
 if TYPE_CHECKING:
-    from seshat.backends.envs import BackendEnv
+    from seshat.envs.managed import ManagedEnv
 
 RENDER_DIR = Path(".seshat") / "render"
 
@@ -70,7 +70,7 @@ def prepare(project: LoadedProject) -> Prepared:
             "fix the path, put a Hugging Face model folder there (config.json + weights + tokenizer), "
             "or use a hub id such as 'Qwen/Qwen3-14B'",
         )
-    from seshat.backends.envs import find_env
+    from seshat.environments import find_env
 
     python = None
     for device in ("rocm", "cuda", "cpu"):
@@ -96,13 +96,13 @@ def render(
     )
 
 
-def validator_env(prepared: Prepared) -> BackendEnv | None:
+def validator_env(prepared: Prepared) -> ManagedEnv | None:
     """The installed env whose validator and schema snapshot check this config.
 
     The CPU env validates configs for any device (hardware questions are answered as on the
     target); the profile's own flavour is used when only that one is installed.
     """
-    from seshat.backends.envs import find_env
+    from seshat.environments import find_env
 
     name = prepared.backend.name
     return find_env(name, "cpu") or find_env(name, prepared.resolved.profile.torch_flavour)
@@ -156,7 +156,7 @@ def backend_check(prepared: Prepared, config_path: Path, report: CheckReport) ->
     Raises:
         BackendEnvError: The backend env is not installed (names the install command).
     """
-    from seshat.backends.envs import require_env
+    from seshat.environments import require_env
 
     backend = prepared.backend.name
     env = validator_env(prepared)
@@ -202,13 +202,13 @@ def run_validator(
     Returns:
         For each resolved config path: ``{"ok", "errors", "notes"}``; a crash counts as an error.
     """
-    from seshat.backends.envs import PROBE
-    from seshat.runs.process import run_logged
+    from seshat.backends.base import PROBE
+    from seshat.process.runner import run_logged
 
     paths = [c.resolve() for c in configs]
     lines: list[str] = []
     done = run_logged(
-        [python, PROBE, "validate", backend, *paths],
+        [python, PROBE, "validate", get_backend(backend).probe_path(), *paths],
         log_path,
         env=env | {"SESHAT_TARGET_DEVICE": target_device},
         cwd=cwd,

@@ -1,4 +1,4 @@
-"""LLaMA-Factory: render, check and run (``llamafactory-cli train CONFIG``)."""
+"""LLaMA-Factory: render, check, run (``llamafactory-cli train CONFIG``), follow and merge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from seshat.backends.base import Backend, Rendered
+from seshat.backends.llamafactory.metrics import TrainerLogTail
+from seshat.backends.metrics import MetricsReader
 from seshat.backends.schema import Problem, Snapshot
 from seshat.config.loader import LoadedProject
 from seshat.profiles import Profile
@@ -61,6 +63,15 @@ class LlamaFactory(Backend):
     """The LLaMA-Factory backend (pinned 0.9.5)."""
 
     name: ClassVar[str] = "llamafactory"
+    purpose: ClassVar[str] = "LLaMA-Factory 0.9.5: `llamafactory-cli train backend.yaml`"
+    # Qwen3: 'qwen3_nothink', because 'qwen3' puts empty <think> blocks into the training labels
+    chat_templates: ClassVar[dict[str, str]] = {
+        "qwen3": "qwen3_nothink",
+        "qwen2": "qwen",
+        "llama3": "llama3",
+        "gemma3": "gemma3",
+        "chatml": "chatml",
+    }
     extra_templates: ClassVar[dict[str, str]] = {DATASET_INFO: "dataset_info.json.j2"}
 
     def after_install(self, env_dir: Path) -> None:
@@ -71,6 +82,15 @@ class LlamaFactory(Backend):
         """
         for lib in env_dir.glob("lib/python*/site-packages/torchaudio/**/*.so"):
             lib.unlink()
+
+    def metrics_reader(
+        self, output_dir: Path, logging_steps: int, first_step: int
+    ) -> MetricsReader:
+        """LLaMA-Factory's ``trainer_log.jsonl``, from its current end (a resumed run appends)."""
+        tail = TrainerLogTail(output_dir / "trainer_log.jsonl")
+        if tail.path.is_file():
+            tail.offset = tail.path.stat().st_size
+        return tail
 
     def train_argv(self, config_name: str, profile: Profile) -> list[str]:
         """``llamafactory-cli train``; multi-device runs set FORCE_TORCHRUN in the env."""

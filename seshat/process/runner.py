@@ -123,7 +123,7 @@ def run_json(
     import json
 
     from seshat.errors import ModelError
-    from seshat.runs.diagnose import llamacpp_crash, relevant_tail
+    from seshat.process.diagnosis import llamacpp_crash, relevant_tail
 
     done = run_logged(argv, log_path, env={"PYTHONUNBUFFERED": "1", **(env or {})})
     if not done.ok:

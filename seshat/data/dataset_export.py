@@ -18,8 +18,7 @@ from seshat.config.loader import LoadedProject
 from seshat.config.models import Destination
 from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.errors import DataError
-from seshat.runs.rundir import file_manifest
-from seshat.stamps import utc_now
+from seshat.stamps import file_manifest, utc_now
 from seshat.yamlio import atomic_write_text
 
 

@@ -18,9 +18,9 @@ import os
 import re
 import shutil
 import tarfile
-from collections.abc import Callable
 from pathlib import Path
 
+from seshat.envs.managed import ManagedEnv, Step
 from seshat.errors import BackendEnvError
 from seshat.paths import seshat_home
 
@@ -29,8 +29,6 @@ CONVERTER_DIR = "llama.cpp"
 SUMS = "SHA256SUMS"
 _PIN = re.compile(r"^llama-cpp-python(?:\[[^\]]*\])?==([\w.]+)", re.MULTILINE)
 _CMAKE = re.compile(r"^# seshat-cmake-args:(.*)$", re.MULTILINE)
-
-Step = Callable[[str, list[str | Path], dict[str, str]], None]
 
 
 def pinned_version(requirements: Path) -> str:
@@ -90,14 +88,11 @@ def cached_wheel(env_name: str, version: str) -> tuple[Path | None, str]:
     return wheel, "ok"
 
 
-def prepare(
-    env_path: Path, python: Path, requirements: Path, step: Step, rebuild: bool = False
-) -> list[str]:
+def prepare(env: ManagedEnv, requirements: Path, step: Step, rebuild: bool = False) -> list[str]:
     """Fetch the source archive, build the wheel if not cached (or damaged), extract the converter.
 
     Args:
-        env_path: The env being built (the converter goes into ``<env>/llama.cpp``).
-        python: A Python that has pip (the new env's).
+        env: The env being built (the converter goes into ``<env>/llama.cpp``; its Python has pip).
         requirements: The requirement file (its pin and CMake flags).
         step: Runs one logged build step: ``step(name, argv, extra_env)``.
         rebuild: Compile the wheel again even if a sound one is cached.
@@ -105,6 +100,7 @@ def prepare(
     Returns:
         Extra pip arguments for installing the requirements (``--find-links`` to the wheel).
     """
+    env_path, python = env.path, env.python
     version = pinned_version(requirements)
     sources = seshat_home() / "sources"
     archive = sources / f"llama_cpp_python-{version}.tar.gz"

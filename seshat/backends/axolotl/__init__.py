@@ -1,0 +1,1 @@
+"""Axolotl as a Seshat trainer plug-in: class, templates, pinned requirements, schema, probe."""

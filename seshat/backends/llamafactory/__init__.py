@@ -1,0 +1,1 @@
+"""LLaMA-Factory as a Seshat trainer plug-in: class, templates, pinned requirements, schema, probe."""

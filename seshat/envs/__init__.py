@@ -1,0 +1,1 @@
+"""Managed environments (trainers and tools): building, finding and checking their venvs."""

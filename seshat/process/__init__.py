@@ -1,0 +1,1 @@
+"""Running external programs: a logged subprocess runner, and what a failed one died of."""

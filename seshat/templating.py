@@ -1,0 +1,71 @@
+"""The Jinja environment for backend templates: strict about undefined names, YAML-safe values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from seshat.paths import search_dirs
+
+
+def yaml_value(value: Any) -> str:
+    """Render a value as an inline YAML (JSON-compatible) literal: quoted strings, true/false, null.
+
+    An undefined value raises Jinja's ``UndefinedError`` (the renderer names the template), never
+    a ``TypeError`` from the JSON encoder.
+    """
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError here
+    if isinstance(value, Path):
+        value = value.as_posix()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{value:.1f}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def template_dirs(project_dir: Path | None) -> list[Path]:
+    """Template folders, highest priority first: the project's ``templates/``, then the shipped ones."""
+    return search_dirs("templates", project_dir)
+
+
+def environment(
+    project_dir: Path | None, packaged: dict[str, Path] | None = None
+) -> jinja2.Environment:
+    """A Jinja environment that fails on any undefined variable (``StrictUndefined``).
+
+    Args:
+        project_dir: The project (its ``templates/`` wins over everything shipped).
+        packaged: Template folders shipped inside plug-ins, by prefix: ``{"axolotl": DIR}``
+            serves ``axolotl/sft.yaml.j2`` from ``DIR/sft.yaml.j2``.
+    """
+    dirs = template_dirs(project_dir)
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in dirs[:-1]]
+    if packaged:
+        loaders.append(
+            jinja2.PrefixLoader({k: jinja2.FileSystemLoader(str(v)) for k, v in packaged.items()})
+        )
+    loaders.append(jinja2.FileSystemLoader(str(dirs[-1])))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["yaml"] = yaml_value
+    return env
+
+
+def recipes(backend: str, project_dir: Path | None, packaged: Path | None = None) -> list[str]:
+    """Names of the backend's config templates (``<backend>/<recipe>.yaml.j2``)."""
+    folders = [folder / backend for folder in template_dirs(project_dir)]
+    if packaged is not None:
+        folders.append(packaged)
+    names: set[str] = set()
+    for folder in folders:
+        names.update(p.name.removesuffix(".yaml.j2") for p in folder.glob("*.yaml.j2"))
+    return sorted(names)

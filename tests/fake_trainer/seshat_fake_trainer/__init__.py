@@ -1,0 +1,1 @@
+"""A minimal third trainer for Seshat, registered as a plug-in (the architecture test's)."""
