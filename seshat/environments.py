@@ -7,8 +7,8 @@ lists that name envs: the registered trainers (:mod:`seshat.plugins`) and the to
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from seshat.backends.registry import get_backend
 from seshat.envs import managed
@@ -98,23 +98,10 @@ def require_env(name: str, device: str, alternative: str = "") -> ManagedEnv:
     )
 
 
-def install(
-    name: str,
-    device: str,
-    *,
-    requirements: Path | None = None,
-    force: bool = False,
-    rebuild: bool = False,
-    on_line: Callable[[str], None] | None = None,
-    on_step: Callable[[str], None] | None = None,
-) -> tuple[ManagedEnv, bool]:
-    """Build (or reuse) the env ``name`` for ``device`` (see :func:`seshat.envs.managed.build`)."""
-    return managed.build(
-        recipe(name),
-        device,
-        requirements=requirements,
-        force=force,
-        rebuild=rebuild,
-        on_line=on_line,
-        on_step=on_step,
-    )
+def install(name: str, device: str, **options: Any) -> tuple[ManagedEnv, bool]:
+    """Build (or reuse) the env ``name`` for ``device``.
+
+    ``options`` are :func:`seshat.envs.managed.build`'s: ``requirements``, ``force``, ``rebuild``,
+    ``on_line``, ``on_step``.
+    """
+    return managed.build(recipe(name), device, **options)
