@@ -1,4 +1,10 @@
-"""The Jinja environment for backend templates: strict about undefined names, YAML-safe values."""
+"""The Jinja environment for every template a project can reach (trainer, task, SkyPilot).
+
+Strict about undefined names, YAML-safe values, and sandboxed: a project's template is data, not
+code. Jinja's immutable sandbox refuses attribute tricks (``lipsum.__globals__``,
+``cycler.__init__``) and changes to the values it is given, and the context holds only what Seshat
+passes in: nothing of the process environment (tokens, keys) is reachable.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from seshat.paths import search_dirs
 
@@ -33,7 +40,7 @@ def template_dirs(project_dir: Path | None) -> list[Path]:
 
 def environment(
     project_dir: Path | None, packaged: dict[str, Path] | None = None
-) -> jinja2.Environment:
+) -> ImmutableSandboxedEnvironment:
     """A Jinja environment that fails on any undefined variable (``StrictUndefined``).
 
     Args:
@@ -48,7 +55,7 @@ def environment(
             jinja2.PrefixLoader({k: jinja2.FileSystemLoader(str(v)) for k, v in packaged.items()})
         )
     loaders.append(jinja2.FileSystemLoader(str(dirs[-1])))
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

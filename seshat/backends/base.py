@@ -248,6 +248,12 @@ class Backend:
                 f"Template {main} uses an undefined value: {exc.message}.",
                 "fix the template (project templates/ override shipped ones), then `seshat render` again",
             ) from None
+        except jinja2.TemplateError as exc:  # syntax, or what the sandbox refuses
+            raise TemplateError(
+                f"Template {main} cannot be rendered: {exc}.",
+                "templates are data: only the names Seshat passes in, no attributes of Python "
+                "objects; fix the template (project templates/ override shipped ones)",
+            ) from None
         try:
             config = yaml.safe_load(text)
         except yaml.YAMLError as exc:

@@ -94,6 +94,12 @@ class Prompts:
                 f"The task prompt template {exc.name} is missing.",
                 "restore it, or copy the shipped templates/tasks/ into your project to edit them",
             ) from None
+        except jinja2.TemplateError as exc:  # syntax, or what the sandbox refuses
+            raise TemplateError(
+                f"A task prompt template (templates/tasks/) cannot be used: {exc}.",
+                "templates are data: only the names Seshat passes in, no attributes of Python "
+                "objects; fix the template, or delete your project's copy to use the shipped one",
+            ) from None
 
     @staticmethod
     def values(segment: Segment) -> dict[str, Any]:
@@ -115,7 +121,7 @@ class Prompts:
         try:
             user = str(module.user(values)).strip()  # type: ignore[attr-defined]
             assistant = str(module.assistant(values)).strip()  # type: ignore[attr-defined]
-        except (jinja2.UndefinedError, AttributeError, TypeError) as exc:
+        except (jinja2.TemplateError, AttributeError, TypeError) as exc:
             raise TemplateError(
                 f"Task template tasks/{task}.j2 failed on record {segment.id}: {exc}.",
                 "each task template defines the macros user(s) and assistant(s); fix it",

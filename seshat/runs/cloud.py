@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from seshat import __version__
 from seshat.access import Decision, Gate, splits_record
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Destination
 from seshat.environments import require_env
 from seshat.envs.managed import ManagedEnv, activated
-from seshat.errors import ConfigError, SeshatError
+from seshat.errors import ConfigError, SeshatError, TemplateError
 from seshat.paths import PACKAGE_DIR
 from seshat.process.runner import run_logged
 from seshat.secrets import secret_environment
@@ -131,21 +133,27 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
     source_mounts, install = _seshat_source()
     mounts |= source_mounts
     secrets = sorted(secret_environment())  # names only
-    text = (
-        environment(root)
-        .get_template("skypilot/task.yaml.j2")
-        .render(
-            name=name,
-            profile=profile,
-            backend=spec.backend,
-            wandb_mode=spec.tracking.wandb.mode,
-            secrets=secrets,
-            mounts=mounts,
-            install=install,
-            project_dir=REMOTE_PROJECT,
-            train_args=f"profile={profile.name}",
+    try:
+        text = (
+            environment(root)
+            .get_template("skypilot/task.yaml.j2")
+            .render(
+                name=name,
+                profile=profile,
+                backend=spec.backend,
+                wandb_mode=spec.tracking.wandb.mode,
+                secrets=secrets,
+                mounts=mounts,
+                install=install,
+                project_dir=REMOTE_PROJECT,
+                train_args=f"profile={profile.name}",
+            )
         )
-    )
+    except jinja2.TemplateError as exc:  # missing, syntax, undefined, or refused by the sandbox
+        raise TemplateError(
+            f"The SkyPilot template skypilot/task.yaml.j2 cannot be rendered: {exc}.",
+            "fix your project's templates/skypilot/task.yaml.j2, or delete it to use the shipped one",
+        ) from None
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_text(folder / "seshat.yaml", dump_yaml(remote_spec))
     atomic_write_text(folder / "task.yaml", text)
