@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,25 @@ def _serving(args: tuple[str, ...], project_dir: Path) -> tuple[str, dict[str, A
     host = settings.get("host", "127.0.0.1")
     refuse_public_host(host, settings.get("public", False))
     return (names[0] if names else "latest"), settings, host, project_dir
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the command as Ctrl-C does, so the server it started is stopped.
+
+    Python's default for both is to die on the spot, skipping the ``finally`` that stops the
+    llama.cpp server or Gradio app (which runs in a session of its own and would stay listening).
+    """
+
+    def interrupt(number: int, _frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(number).name)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _until_interrupted(alive: Callable[[], bool], what: str) -> None:
@@ -49,9 +70,12 @@ def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     gguf = pick_gguf(run, settings.get("quant"))
     admit(gate(project_dir, settings), run, Destination.served_api, host)
     runtime = require_env(RUNTIME, "cpu")
-    with running_server(
-        runtime, gguf, run.logs / "serve.log", host=host, port=settings.get("port", 8080)
-    ) as server:
+    with (
+        _stopped_by_signals(),
+        running_server(
+            runtime, gguf, run.logs / "serve.log", host=host, port=settings.get("port", 8080)
+        ) as server,
+    ):
         click.echo(f"Serving {gguf.name} of {run.run_id} at {server.url} (Ctrl-C stops it).")
         _until_interrupted(lambda: server.process.poll() is None, "server")
         if server.process.returncode not in (None, 0):
@@ -100,12 +124,15 @@ def demo(project_dir: Path, args: tuple[str, ...]) -> None:
 
     name, settings, host, project_dir = _serving(args, project_dir)
     project = load(project_dir, tuple(settings.pop("access", [])))
-    with running_demo(
-        project,
-        name,
-        quant=settings.get("quant"),
-        host=host,
-        port=settings.get("port", 7860),
-    ) as url:
+    with (
+        _stopped_by_signals(),
+        running_demo(
+            project,
+            name,
+            quant=settings.get("quant"),
+            host=host,
+            port=settings.get("port", 7860),
+        ) as url,
+    ):
         click.echo(f"Demo at {url} (Ctrl-C stops it).")
         _until_interrupted(lambda: True, "demo")

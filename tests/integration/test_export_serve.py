@@ -233,3 +233,55 @@ def test_bad_inputs_give_clear_errors(exported: Path) -> None:
         done = run_cli("serve", "-C", str(exported), _run(exported).name, f"port={port}")
     assert done.returncode != 0 and "already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("command", "path", "sig"),
+    [
+        ("serve", "/v1/models", "SIGTERM"),
+        ("serve", "/v1/models", "SIGHUP"),
+        ("demo", "/", "SIGTERM"),
+    ],
+)
+def test_a_signal_stops_serve_and_demo_and_what_they_started(
+    exported: Path, command: str, path: str, sig: str
+) -> None:
+    """SIGTERM or SIGHUP to `seshat serve|demo` leaves no llama.cpp server or Gradio app behind."""
+    import signal
+    import time
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seshat", command, "-C", str(exported), f"port={port}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}{path}"
+    deadline = time.monotonic() + 240
+    while not _answers(url):
+        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        assert time.monotonic() < deadline, f"{command} did not answer"
+        time.sleep(0.5)
+    proc.send_signal(getattr(signal, sig))
+    proc.wait(timeout=60)
+    time.sleep(1)
+    assert not _answers(url)
+    left = subprocess.run(
+        ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert left == [], f"left running after {sig}: {left}"
