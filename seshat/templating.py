@@ -9,6 +9,7 @@ passes in: nothing of the process environment (tokens, keys) is reachable.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,25 @@ def template_dirs(project_dir: Path | None) -> list[Path]:
     return search_dirs("templates", project_dir)
 
 
+def one_line(value: Any) -> Any:
+    """A printed string without line breaks: a value can never start a new YAML key."""
+    if isinstance(value, str):
+        return (
+            value.replace("\r", " ")
+            .replace("\n", " ")
+            .replace("\u2028", " ")
+            .replace("\u2029", " ")
+        )
+    return value
+
+
+def literal_keys(source: str) -> set[str]:
+    """The top-level keys a YAML template writes itself (``key:`` at the start of a line)."""
+    return set(re.findall(r"^([A-Za-z_][\w.-]*)\s*:", source, re.MULTILINE))
+
+
 def environment(
-    project_dir: Path | None, packaged: dict[str, Path] | None = None
+    project_dir: Path | None, packaged: dict[str, Path] | None = None, *, yaml_output: bool = False
 ) -> ImmutableSandboxedEnvironment:
     """A Jinja environment that fails on any undefined variable (``StrictUndefined``).
 
@@ -47,6 +65,8 @@ def environment(
         project_dir: The project (its ``templates/`` wins over everything shipped).
         packaged: Template folders shipped inside plug-ins, by prefix: ``{"axolotl": DIR}``
             serves ``axolotl/sft.yaml.j2`` from ``DIR/sft.yaml.j2``.
+        yaml_output: The templates write YAML: every printed value is kept on one line, so a
+            value (a language name with a line break) can never add a key of its own.
     """
     dirs = template_dirs(project_dir)
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(d)) for d in dirs[:-1]]
@@ -62,6 +82,7 @@ def environment(
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        finalize=one_line if yaml_output else None,
     )
     env.filters["yaml"] = yaml_value
     return env

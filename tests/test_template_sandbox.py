@@ -43,3 +43,46 @@ def test_a_hostile_task_template_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "templates are data" in done.stderr
     assert not (folder / "PWNED").exists() and not Path("PWNED").exists()
+
+
+def test_a_value_with_line_breaks_cannot_add_keys(project: Path) -> None:
+    """A language name with line breaks stays in its comment line: no push_to_hub appears."""
+    import yaml
+
+    config = project / "seshat.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            'name: "Shipibo-Konibo"',
+            'name: "Shipibo\\npush_to_hub: true\\nhub_model_id: evil/model\\r\\nx: 1"',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    assert "push_to_hub" in config.read_text(encoding="utf-8")
+    done = run_cli("render", "-C", str(project))
+    assert done.returncode == 0, done.stderr
+    rendered = next((project / ".seshat" / "render").glob("axolotl-*/backend.yaml"))
+    parsed = yaml.safe_load(rendered.read_text(encoding="utf-8"))
+    assert "push_to_hub" not in parsed and "hub_model_id" not in parsed and "x" not in parsed
+
+
+def test_keys_the_template_did_not_write_and_hub_uploads_are_refused(project: Path) -> None:
+    from seshat.backends.base import Rendered
+    from seshat.backends.registry import get_backend
+    from seshat.config.loader import load_project
+    from seshat.trainer_config import prepare
+
+    prepared = prepare(load_project(project, ["profile=strix-halo-cpu"]))
+    backend = get_backend("axolotl")
+    rendered = backend.render(
+        prepared.project, prepared.plan, prepared.resolved.profile, Path("runs") / "x"
+    )
+    snapshot = backend.snapshot()
+    assert backend.strict_check(rendered, prepared.resolved.profile, snapshot) == []
+    smuggled = Rendered(
+        **{**rendered.__dict__, "config": {**rendered.config, "hub_model_id": "evil/model"}}
+    )
+    problems = [str(p) for p in backend.strict_check(smuggled, prepared.resolved.profile, snapshot)]
+    assert any(p.startswith("hub_model_id: the template does not write this key") for p in problems)
+    assert any("seshat export" in p for p in problems)

@@ -36,6 +36,8 @@ from seshat.plan.make import SIZES, Plan
 from seshat.profiles import Profile
 
 CONFIG_FILE = "backend.yaml"
+# trainer keys that upload a model or data to a hub (Hugging Face's push_to_hub, hub_model_id...)
+HUB_UPLOAD = ("push_to_hub", "push_dataset_to_hub", "hub_", "hf_upload")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Rendered:
         files: Extra files to write next to it, by name (LLaMA-Factory's ``dataset_info.json``).
         argv: The training command, program name first (resolved in the backend env's ``bin/``).
         env: Environment variables the backend needs (profile + Seshat's defaults).
+        intended_keys: The top-level keys the template writes itself (any other key came in
+            through a value, and the strict check refuses it).
     """
 
     backend: str
@@ -61,6 +65,7 @@ class Rendered:
     files: dict[str, str] = field(default_factory=dict)
     argv: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    intended_keys: frozenset[str] = frozenset()
 
     def write(self, folder: Path) -> Path:
         """Write the config and its extra files atomically into ``folder``; return the config path."""
@@ -226,11 +231,16 @@ class Backend:
         Raises:
             TemplateError: Missing template, undefined variable, or output that is not valid YAML.
         """
-        env = templating.environment(project.root, {self.name: self.templates_dir})
+        env = templating.environment(
+            project.root, {self.name: self.templates_dir}, yaml_output=True
+        )
         context = self.context(project, plan, profile, Path(run_dir), init_adapter)
         main = f"{self.name}/{recipe}.yaml.j2"
         try:
-            text = env.get_template(main).render(context)
+            template = env.get_template(main)
+            text = template.render(context)
+            assert env.loader is not None
+            intended = templating.literal_keys(env.loader.get_source(env, main)[0])
             files = {
                 out: env.get_template(f"{self.name}/{tpl}").render(context)
                 for out, tpl in self.extra_templates.items()
@@ -267,6 +277,7 @@ class Backend:
             files=files,
             argv=self.train_argv((Path(run_dir) / CONFIG_FILE).as_posix(), profile),
             env=self.run_env(project, profile),
+            intended_keys=frozenset(intended),
         )
 
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
@@ -353,5 +364,26 @@ class Backend:
     def strict_check(
         self, rendered: Rendered, profile: Profile, snapshot: Snapshot
     ) -> list[Problem]:
-        """Check a rendered config without importing the backend: schema + consistency rules."""
-        return snapshot.check(rendered.config) + self.rules(rendered.config, profile)
+        """Check a rendered config without importing the backend: schema + consistency rules.
+
+        Two checks hold for every trainer: only the keys its template writes (a key a value
+        smuggled in is refused), and no upload to a model hub (exports go through the access
+        gate: ``seshat export``).
+        """
+        problems = snapshot.check(rendered.config) + self.rules(rendered.config, profile)
+        config = rendered.config if isinstance(rendered.config, dict) else {}
+        if rendered.intended_keys:
+            for key in sorted(set(config) - rendered.intended_keys):
+                problems.append(
+                    Problem(key, "the template does not write this key: a value brought it in")
+                )
+        for key, value in config.items():
+            if str(key).startswith(HUB_UPLOAD) and value not in (None, False, "", "never"):
+                problems.append(
+                    Problem(
+                        key,
+                        "uploads to a model hub are not rendered: a model leaves the machine "
+                        "only through `seshat export`, which asks the access policy",
+                    )
+                )
+        return problems

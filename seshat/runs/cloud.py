@@ -135,7 +135,7 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
     secrets = sorted(secret_environment())  # names only
     try:
         text = (
-            environment(root)
+            environment(root, yaml_output=True)
             .get_template("skypilot/task.yaml.j2")
             .render(
                 name=name,
