@@ -53,6 +53,11 @@ class Source(Strict):
 
     id: str = Field(description="Stable identifier used in provenance.", pattern=r"^[\w.-]+$")
     path: Path = Field(description="File or folder, relative to the project dir.")
+    outside_project: str | None = Field(
+        default=None,
+        description="A path outside the project (a shared drive) is read only with a reason here: "
+        "who decided, and why (logged at every ingest).",
+    )
     format: SourceFormat = Field(description="How to read it.")
     access: AccessLevel = Field(
         default=AccessLevel.community,
@@ -311,6 +316,42 @@ class DataPaths(Strict):
     dev: Path | None = Field(default=Path("data/formatted/dev.jsonl"), description="Dev split.")
     test: Path | None = Field(default=Path("data/formatted/test.jsonl"), description="Test split.")
 
+    @model_validator(mode="after")
+    def _confined_and_apart(self) -> DataPaths:
+        """Outputs stay in the project, out of data/raw/, and never overwrite each other."""
+        written: dict[str, str] = {}
+        for name in ("train", "dev", "test"):
+            path = getattr(self, name)
+            if path is None:
+                continue
+            if path.is_absolute() or ".." in path.parts:
+                raise ValueError(
+                    f"data.{name} is {path}: the formatted splits are written inside the project "
+                    "(a relative path without '..', e.g. data/formatted/train.jsonl)"
+                )
+            if path.parts[:2] == ("data", "raw"):
+                raise ValueError(
+                    f"data.{name} is {path}, inside data/raw/, where the sources are: writing "
+                    "there could overwrite one"
+                )
+            if path.suffix != ".jsonl":
+                raise ValueError(
+                    f"data.{name} is {path}: the splits are chat JSONL, name it *.jsonl"
+                )
+            for written_path in (
+                path,
+                path.with_suffix(".meta.jsonl"),
+                path.parent / "manifest.json",
+            ):
+                key = written_path.as_posix()
+                if key in written and written_path.name != "manifest.json":
+                    raise ValueError(
+                        f"data.{name} ({path}) would overwrite what data.{written[key]} writes "
+                        f"({key}): give each split a file of its own"
+                    )
+                written.setdefault(key, name)
+        return self
+
 
 class WandbSpec(Strict):
     """Weights & Biases tracking (offline by default: nothing leaves the machine)."""
@@ -367,6 +408,20 @@ class Project(Strict):
                 {"expected": " or ".join(repr(n) for n in known) or "none registered"},
             )
         return value
+
+    @model_validator(mode="after")
+    def _outputs_are_not_sources(self) -> Project:
+        for name in ("train", "dev", "test"):
+            out = getattr(self.data, name)
+            if out is None:
+                continue
+            for source in self.sources:
+                if out == source.path or source.path in out.parents:
+                    raise ValueError(
+                        f"data.{name} ({out}) is where source {source.id!r} reads: writing the "
+                        "split there would overwrite it"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _unique_source_ids(self) -> Project:

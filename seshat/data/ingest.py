@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,9 @@ SUFFIXES = {
 }
 
 
+log = logging.getLogger("seshat.ingest")
+
+
 @dataclass
 class SourceResult:
     """What ingesting one source did."""
@@ -58,8 +62,13 @@ class SourceResult:
 def input_files(root: Path, source: Source) -> list[Path]:
     """The files a source names: the file itself, or the matching files of its folder (sorted).
 
+    Sources are confined to the project: a path (or a link) that leads outside it is read only
+    when the source gives a reason in ``outside_project`` (logged), and only regular files are
+    read (a FIFO or a device would hang or never end).
+
     Raises:
-        ReaderError: The path does not exist.
+        ReaderError: The path does not exist, leads outside the project without a reason, or is
+            not a regular file.
     """
     path = root / source.path
     if not path.exists():
@@ -68,11 +77,54 @@ def input_files(root: Path, source: Source) -> list[Path]:
             "put the file under data/raw/ or fix `path` of the source in seshat.yaml",
         )
     if source.format.value == "cldf":
-        return [path]  # the reader takes the whole folder
-    if path.is_file():
-        return [path]
-    suffixes = SUFFIXES.get(source.format.value, ())
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+        files = [path]  # the reader takes the whole folder
+    elif path.is_dir():
+        suffixes = SUFFIXES.get(source.format.value, ())
+        files = sorted(
+            p for p in path.rglob("*") if not p.is_dir() and p.suffix.lower() in suffixes
+        )
+    else:
+        files = [path]
+    for file in files:
+        _check_confined(root, source, file)
+    return files
+
+
+def _check_confined(root: Path, source: Source, path: Path) -> None:
+    """Refuse a path outside the project (without a reason) and anything but regular files."""
+    import stat
+
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        if not source.outside_project:
+            raise ReaderError(
+                f"source {source.id!r}: {path} leads outside the project ({resolved}). Seshat "
+                "reads only files inside the project folder, so that a mistake or a shared "
+                "project cannot pull in other files (secrets, system files).",
+                "copy the files under data/raw/, or, for a shared drive, give the reason in "
+                f'`outside_project: "who decided, and why"` of source {source.id!r}',
+            )
+        log.warning(
+            "source %s reads %s outside the project: %s",
+            source.id,
+            resolved,
+            source.outside_project,
+        )
+    if resolved.is_dir():
+        return
+    mode = resolved.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "not a regular file"
+        )
+        raise ReaderError(
+            f"source {source.id!r}: {path} is {kind}; only regular files are read.",
+            "point the source at the file itself (a copy under data/raw/)",
+        )
 
 
 def fingerprint(root: Path, source: Source, files: list[Path], ctx: ReaderContext) -> str:

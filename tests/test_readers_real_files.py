@@ -1,0 +1,126 @@
+"""Every reader reads a real file on a plain clone (tests/fixtures/real/, sources and licences in
+its README): record counts and fields checked against the files, counted by hand."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from conftest import REPO
+
+from seshat.corpus.segment import Segment
+from seshat.data.readers.base import ReaderContext
+from seshat.data.readers.registry import reader_for
+
+REAL = REPO / "tests" / "fixtures" / "real"
+
+
+def read(fmt: str, path: Path, **context: object) -> list[Segment]:
+    ctx = ReaderContext(root=path.parent, source_id="src", **context)  # type: ignore[arg-type]
+    return list(reader_for(fmt)(path, ctx))
+
+
+def test_toolbox_interlinear_ginukh() -> None:
+    """CRLF, column-aligned tiers, notes in other languages; 18 \\ref records."""
+    segments = read("toolbox", REAL / "ginukh_pear_madi.txt")
+    assert Counter(s.kind for s in segments) == {"igt": 18}
+    first = segments[0]
+    assert first.text == "diž yikes . diž bikes čeq čeqi rekʼe"
+    assert first.morphemes == "diž y-ike-s . diž b-ike-s čeq čeq-i rekʼe"
+    assert first.gloss.split()[0] == "I.DAT"
+    assert first.translation == "I saw . I saw a forest, a person in the forest"
+    # \ft has text in records 1-4 only (empty in 5-17, missing in 18)
+    assert sum(1 for s in segments if s.translation) == 4
+
+
+def test_toolbox_with_other_markers_mapped() -> None:
+    r"""\t \m \g \f (wrapped over two groups), read through options.markers."""
+    markers = {"tx": "t", "mb": "m", "ge": "g", "ft": "f"}
+    (record,) = read("toolbox", REAL / "goodmami_corpus.txt", options={"markers": markers})
+    assert record.text == "O Pedro baixou a bola"
+    assert record.morphemes == "O Pedro bai-xou a bola"
+    assert record.gloss == "the.M.SG Pedro lower-PST.IND.3SG the.F.SG ball.F.SG"
+    assert record.translation == "Pedro calmed down."
+
+
+def test_mdf_dictionary_hdi() -> None:
+    """70 entries, 69 examples; English fields on request (French, the national, by default)."""
+    segments = read("toolbox", REAL / "hdi_excerpt.sfm", options={"translation": "english"})
+    kinds = Counter(s.kind for s in segments)
+    assert kinds == {"dictionary_entry": 70, "example": 69}
+    entries = [s for s in segments if s.kind == "dictionary_entry"]
+    assert [e.text for e in entries[:3]] == ["-a-", "bə̀rzlà", "bə̀rzlà-kú"]
+    assert entries[0].translation == "[verbal plural marker]"
+    example = next(s for s in segments if s.kind == "example")
+    assert (example.text, example.translation) == ("bə̀rzlú- bə̀rzlà", "the water ran")
+    french = read("toolbox", REAL / "hdi_excerpt.sfm")
+    assert next(s for s in french if s.kind == "dictionary_entry").definition == (
+        "[marque du pluriel verbal]"
+    )
+
+
+def test_lift_biatah() -> None:
+    """A BOM, no header, 4 deleted stubs among 40 entries: 41 senses of the 36 live ones."""
+    segments = read(
+        "lift", REAL / "biatah_excerpt.lift", target_codes=("bth",), translation_codes=("en",)
+    )
+    assert Counter(s.kind for s in segments) == {"dictionary_entry": 41}
+    first = segments[0]
+    assert first.text == "abit"
+    assert first.translation == "water carrying basket"
+    assert first.definition == "water carrying basket"
+
+
+def test_flextext_kalamang() -> None:
+    """CRLF and a BOM; 6 phrases of 6 paragraphs."""
+    segments = read(
+        "flextext",
+        REAL / "kalamang_glosses_excerpt.flextext",
+        target_codes=("kgv",),
+        translation_codes=("en",),
+    )
+    assert Counter(s.kind for s in segments) == {"igt": 6}
+    assert segments[0].text == "Kara gonggungnin ."
+    assert segments[0].translation == "[They] didn't call you."
+    assert segments[0].morphemes and segments[0].gloss
+
+
+def test_elan_turkish() -> None:
+    """EAF 2.6, 18 time slots; the utterance tier has 9 annotations."""
+    segments = read("elan", REAL / "turkish.eaf")
+    assert Counter(s.kind for s in segments) == {"transcript": 9}
+    assert segments[0].text == "dün akşam koşa koşa eve geldim"
+    assert segments[0].provenance.start_ms is not None
+
+
+def test_xigt_from_a_small_document(tmp_path: Path) -> None:
+    """Xigt's own format (its README's example shape), segmentation and alignment resolved."""
+    xml = tmp_path / "corpus.xml"
+    xml.write_text(
+        """<xigt-corpus>
+  <igt id="i1">
+    <tier type="phrases" id="p"><item id="p1">Nay-ka ai-eykey</item></tier>
+    <tier type="words" id="w" segmentation="p">
+      <item id="w1" segmentation="p1[0:6]"/><item id="w2" segmentation="p1[7:15]"/>
+    </tier>
+    <tier type="morphemes" id="m" segmentation="w">
+      <item id="m1" segmentation="w1[0:3]"/><item id="m2" segmentation="w1[4:6]"/>
+      <item id="m3" segmentation="w2[0:2]"/><item id="m4" segmentation="w2[3:8]"/>
+    </tier>
+    <tier type="glosses" id="g" alignment="m">
+      <item id="g1" alignment="m1">I</item><item id="g2" alignment="m2">NOM</item>
+      <item id="g3" alignment="m3">child</item><item id="g4" alignment="m4">DAT</item>
+    </tier>
+    <tier type="translations" id="t" alignment="p">
+      <item id="t1" alignment="p1">I to the child</item>
+    </tier>
+  </igt>
+</xigt-corpus>
+""",
+        encoding="utf-8",
+    )
+    (igt,) = read("xigt", xml)
+    assert igt.text == "Nay-ka ai-eykey"
+    assert igt.morphemes == "Nay-ka ai-eykey"
+    assert igt.gloss == "I-NOM child-DAT"
+    assert igt.translation == "I to the child"
