@@ -154,9 +154,9 @@ def scaffold(
     text = TEMPLATE.format(
         project=project,
         name=_quote(name),
-        code=code,
+        code=_quote(code),
         source_name=_quote(source_name),
-        source_code=source_code,
+        source_code=_quote(source_code),
         model=_quote(model),
         backend=backend,
         backends=" | ".join(backend_names()),
@@ -164,6 +164,21 @@ def scaffold(
         levels=" | ".join(LEVELS),
         profile=profile,
     )
+    from seshat import project_justfile
+    from seshat.config.loader import load_project
+
+    folder.mkdir(parents=True, exist_ok=True)
+    draft = folder / ".seshat-draft.yaml"
+    atomic_write_text(draft, text)
+    try:
+        load_project(draft)  # validated before it takes the name: a bad --code leaves nothing
+    except ConfigError as exc:
+        draft.unlink(missing_ok=True)
+        raise ConfigError(
+            "The values given to `seshat init` do not make a valid project (nothing was written): "
+            + exc.message.split(":\n", 1)[-1].replace(str(draft), "seshat.yaml").strip(),
+            "a code is letters, digits, - and _ (e.g. `--code shp`); run `seshat init` again",
+        ) from None
     for sub in ("data/raw", "data/formatted", "runs"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     gitignore = folder / ".gitignore"
@@ -171,12 +186,8 @@ def scaffold(
         atomic_write_text(
             gitignore, "runs/\n.seshat/\ndata/records/\ndata/splits/\ndata/formatted/\n"
         )
-    atomic_write_text(config, text)
-    from seshat import project_justfile
-    from seshat.config.loader import load_project
-
+    draft.replace(config)
     project_justfile.write(folder)
-    load_project(config)  # the scaffold must validate as written
     return config
 
 

@@ -18,10 +18,10 @@ def runs() -> None:
 @project_option
 def list_(project_dir: Path) -> None:
     """Every run of the project: id, state, backend, profile, steps, duration."""
-    import json
-
     from rich.console import Console
     from rich.table import Table
+
+    from seshat.run_records import RunRecordError, read_json
 
     table = Table(title=f"Runs in {project_dir.resolve() / 'runs'}")
     for column in (
@@ -36,7 +36,11 @@ def list_(project_dir: Path) -> None:
     ):
         table.add_column(column)
     for status_file in sorted((project_dir / "runs").glob("*/status.json")):
-        status = json.loads(status_file.read_text(encoding="utf-8"))
+        try:
+            status = read_json(status_file.parent, "status.json")
+        except RunRecordError:
+            table.add_row(status_file.parent.name, "damaged (status.json unreadable)")
+            continue
         table.add_row(
             status_file.parent.name,
             status.get("state", "?"),
