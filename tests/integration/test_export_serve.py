@@ -266,7 +266,16 @@ def test_a_signal_stops_serve_and_demo_and_what_they_started(
 
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seshat", command, "-C", str(exported), f"port={port}"],
+        [
+            sys.executable,
+            "-m",
+            "seshat",
+            command,
+            "-C",
+            str(exported),
+            _run(exported).name,
+            f"port={port}",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
