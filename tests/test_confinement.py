@@ -91,3 +91,19 @@ def test_a_split_over_a_source_is_refused(project: Path) -> None:
     with_source(project, "corpus/stories.jsonl")
     done = run_cli("render", "-C", str(project), "data.test=corpus/stories.jsonl")
     assert done.returncode == 1 and "where source 's' reads" in done.stderr
+
+
+def test_a_record_access_key_that_matches_nothing_fails_closed(project: Path) -> None:
+    (project / "data" / "raw" / "pub.txt").write_text(
+        "Uno.\nDos.\nTres.\nCuatro.\nSagrado.\n", encoding="utf-8"
+    )
+    with_source(project, "data/raw/pub.txt", '    record_access: {"pub.txt:5": sacred}\n')
+    done = run_cli("data", "ingest", "-C", str(project))
+    assert done.returncode != 0 and "'pub.txt:5'" in done.stderr + done.stdout
+    assert not (project / "data" / "records" / "s.jsonl").exists()
+    config = project / "seshat.yaml"
+    config.write_text(config.read_text().replace('"pub.txt:5"', '"data/raw/pub.txt:5"'))
+    done = run_cli("data", "ingest", "-C", str(project))
+    assert done.returncode == 0, done.stderr
+    records = (project / "data" / "records" / "s.jsonl").read_text().splitlines()
+    assert sum('"sacred"' in line for line in records) == 1

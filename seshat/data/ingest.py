@@ -211,6 +211,19 @@ def ingest(
                 result.files += 1
                 result.segments += len(lines)
         result.kinds = dict(sorted(kinds.items()))
+        unmatched = sorted(set(ctx.record_access) - ctx.matched_access_keys)
+        if unmatched and not result.errors:
+            # fail closed: a level meant for a record that was not found is not silently dropped
+            (root / output).unlink(missing_ok=True)
+            result.segments, result.kinds = 0, {}
+            result.errors.append(
+                f"source {source.id!r}: record_access names {', '.join(map(repr, unmatched))}, which "
+                f"match no record of {source.path} (keys: the record's own id, 'file:line' as "
+                f"{ctx.rel(files[0]) if files else source.path}:LINE, or the record id Seshat "
+                "gives), so the level meant for them could not be applied and nothing of this "
+                "source was kept. Next: correct the keys (`seshat data status` and "
+                "data/records/ show the records' ids)"
+            )
         if result.errors:
             manifest.pop(source.id, None)  # partial: ingest it again next time
         else:

@@ -48,6 +48,7 @@ class ReaderContext:
     target_name: str = ""
     translation_name: str = ""
     record_access: dict[str, str] = field(default_factory=dict)
+    matched_access_keys: set[str] = field(default_factory=set)
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the project when inside it."""
@@ -81,6 +82,7 @@ class ReaderContext:
             for key in (p.record, f"{p.file}:{p.line}", segment.id):
                 if key in self.record_access:
                     segment.access = self.record_access[key]
+                    self.matched_access_keys.add(key)
                     break
         return segment
 
