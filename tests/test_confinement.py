@@ -107,3 +107,21 @@ def test_a_record_access_key_that_matches_nothing_fails_closed(project: Path) ->
     assert done.returncode == 0, done.stderr
     records = (project / "data" / "records" / "s.jsonl").read_text().splitlines()
     assert sum('"sacred"' in line for line in records) == 1
+
+
+def test_a_file_declared_twice_gets_the_most_closed_level(project: Path) -> None:
+    (project / "data" / "raw" / "both.txt").write_text("Uno.\nDos.\nTres.\n", encoding="utf-8")
+    config = project / "seshat.yaml"
+    text = config.read_text(encoding="utf-8").replace("sources: []", "", 1)
+    config.write_text(
+        text
+        + "sources:\n"
+        + "  - {id: open, path: data/raw/both.txt, format: plain, access: public}\n"
+        + "  - {id: closed, path: data/raw/both.txt, format: plain, access: sacred}\n",
+        encoding="utf-8",
+    )
+    done = run_cli("data", "ingest", "-C", str(project))
+    assert done.returncode == 0, done.stderr
+    assert "most closed level wins" in done.stderr
+    opened = (project / "data" / "records" / "open.jsonl").read_text().splitlines()
+    assert opened and all('"access": "sacred"' in line for line in opened)

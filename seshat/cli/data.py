@@ -46,6 +46,8 @@ def ingest(
         table.add_row(r.source, str(r.files), str(r.segments), kinds, r.output, state)
     console = Console(stderr=True)
     Console().print(table)
+    for warning in (w for r in results for w in r.warnings):
+        console.print(f"[yellow]warning:[/] {warning}")
     problems = [e for r in results for e in r.errors]
     for problem in problems:
         console.print(f"[red]error:[/] {problem}")

@@ -8,6 +8,7 @@ ingest is skipped (``data/records/manifest.json`` keeps their hashes).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -57,6 +58,7 @@ class SourceResult:
     kinds: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     skipped: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 def input_files(root: Path, source: Source) -> list[Path]:
@@ -88,6 +90,24 @@ def input_files(root: Path, source: Source) -> list[Path]:
     for file in files:
         _check_confined(root, source, file)
     return files
+
+
+def _most_closed_declaration(project: LoadedProject, source: Source) -> tuple[str, str] | None:
+    """Another source naming the same file (or a folder holding it) at a more closed level."""
+    from seshat.kinds import LEVELS
+
+    mine = (project.root / source.path).resolve()
+    found = None
+    for other in project.spec.sources:
+        if other.id == source.id:
+            continue
+        theirs = (project.root / other.path).resolve()
+        overlaps = mine == theirs or theirs in mine.parents or mine in theirs.parents
+        if overlaps and LEVELS.index(other.access.value) > LEVELS.index(
+            found[1] if found else source.access.value
+        ):
+            found = (other.id, other.access.value)
+    return found
 
 
 def _check_confined(root: Path, source: Source, path: Path) -> None:
@@ -175,6 +195,15 @@ def ingest(
             result.errors.append(str(exc))
             continue
         ctx = context_for(project, source)
+        closest = _most_closed_declaration(project, source)
+        if closest is not None:
+            other, level = closest
+            result.warnings.append(
+                f"source {source.id!r} ({source.path}) is also declared by source {other!r} with "
+                f"the more closed level {level}: its records get {level} (the most closed level "
+                "wins). Next: declare each file once, or give both the same level"
+            )
+            ctx = dataclasses.replace(ctx, access=level)
         stamp = fingerprint(root, source, files, ctx)
         previous = manifest.get(source.id, {})
         # The records' own hash too: a kill between writing them and the manifest leaves new

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from seshat.templating import template_dirs
 from seshat.yamlio import atomic_write_text
 
 STAMP = ".stamp.json"
+
+log = logging.getLogger("seshat.pipeline")
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
             + "\n  - ".join(problems),
             "fix those files, then `seshat data run` again",
         )
+    for warning in (w for r in results for w in r.warnings):
+        log.warning("%s", warning)
     done: list[tuple[str, str, Any]] = [
         ("ingest", "ran", {r.source: "unchanged" if r.skipped else r.segments for r in results})
     ]
