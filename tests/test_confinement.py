@@ -113,11 +113,13 @@ def test_a_file_declared_twice_gets_the_most_closed_level(project: Path) -> None
     (project / "data" / "raw" / "both.txt").write_text("Uno.\nDos.\nTres.\n", encoding="utf-8")
     config = project / "seshat.yaml"
     text = config.read_text(encoding="utf-8").replace("sources: []", "", 1)
+    open_only = (
+        text + "sources:\n  - {id: open, path: data/raw/both.txt, format: plain, access: public}\n"
+    )
+    config.write_text(open_only, encoding="utf-8")
+    assert run_cli("data", "ingest", "-C", str(project)).returncode == 0  # ingested as public first
     config.write_text(
-        text
-        + "sources:\n"
-        + "  - {id: open, path: data/raw/both.txt, format: plain, access: public}\n"
-        + "  - {id: closed, path: data/raw/both.txt, format: plain, access: sacred}\n",
+        open_only + "  - {id: closed, path: data/raw/both.txt, format: plain, access: sacred}\n",
         encoding="utf-8",
     )
     done = run_cli("data", "ingest", "-C", str(project))

@@ -157,6 +157,7 @@ def fingerprint(root: Path, source: Source, files: list[Path], ctx: ReaderContex
     digest.update(__version__.encode())
     languages = (ctx.target_name, ctx.translation_name, ctx.target_codes, ctx.translation_codes)
     digest.update(repr(languages).encode())
+    digest.update(f"level={ctx.access}".encode())  # raised by another source naming the same file
     for path in files:
         targets = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         targets += dependencies(source.format.value, path, ctx)
