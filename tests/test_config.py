@@ -146,6 +146,6 @@ def test_a_key_given_twice_is_an_error_not_a_silent_override(tmp_path: Path) -> 
     folder = tmp_path / "proj"
     scaffold(folder, name="Toy", code="toy")
     config = folder / "seshat.yaml"
-    config.write_text(config.read_text().replace("  code: \"toy\"", "  code: \"toy\"\n  code: tox"))
+    config.write_text(config.read_text().replace('  code: "toy"', '  code: "toy"\n  code: tox'))
     with pytest.raises(ConfigError, match=r"`language.code` at lines \d+ and \d+"):
         load_project(folder)

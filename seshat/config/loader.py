@@ -94,7 +94,36 @@ def load_project(start: Path, overrides: list[str] | tuple[str, ...] = ()) -> Lo
             format_validation_error(exc, path, lines, merged, overrides),
             "fix the keys above, or see every accepted key with `seshat config schema`",
         ) from None
+    if overrides:
+        _refuse_rules_loosened_without_a_reason(data, spec, path)
     return LoadedProject(spec=spec, path=path.resolve(), overrides=tuple(overrides))
+
+
+def _refuse_rules_loosened_without_a_reason(
+    data: dict[str, Any], spec: Project, path: Path
+) -> None:
+    """A rule loosened on the command line needs an override's reason, as any exception does.
+
+    Raises:
+        ConfigError: A destination allows more closed data than seshat.yaml says, with no reason.
+    """
+    from seshat.kinds import LEVELS
+
+    try:
+        written = Project.model_validate(data).access
+    except ValidationError:
+        return  # the file alone is incomplete; the merged spec validated, nothing to compare
+    for destination, level in spec.access.rules.items():
+        before = written.limit(destination)
+        if LEVELS.index(level.value) > LEVELS.index(before.value) and (
+            destination not in spec.access.overrides
+        ):
+            raise ConfigError(
+                f"access.rules.{destination.value}={level.value} on the command line allows more "
+                f"than {path} does ({before.value}), with no reason given.",
+                f'give the reason as for any exception: `access.overrides.{destination.value}="who '
+                'agreed, when"` (every use is logged), or change the rule in seshat.yaml',
+            )
 
 
 def format_validation_error(

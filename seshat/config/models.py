@@ -112,6 +112,36 @@ class Community(Strict):
     notes: str | None = Field(default=None, description="Agreements, conditions, dates.")
 
 
+# what people type when they have no reason: refused as the reason of an override
+PLACEHOLDER_REASONS = frozenset(
+    {
+        "",
+        "true",
+        "yes",
+        "y",
+        "1",
+        "ok",
+        "okay",
+        "none",
+        "n/a",
+        "na",
+        "todo",
+        "tbd",
+        "x",
+        "xx",
+        "xxx",
+        "reason",
+        "because",
+        "test",
+        "fixme",
+        "no reason",
+        "agreed",
+        "approved",
+        "allowed",
+    }
+)
+
+
 class AccessPolicy(Strict):
     """Which levels may go to which destinations, and the explicit overrides of those rules."""
 
@@ -138,10 +168,12 @@ class AccessPolicy(Strict):
         if not isinstance(value, dict):
             return value
         for destination, reason in value.items():
-            if not isinstance(reason, str) or reason.strip().lower() in {"", "true", "yes", "1"}:
+            text = reason.strip() if isinstance(reason, str) else ""
+            placeholder = text.lower().strip(".!-? ") in PLACEHOLDER_REASONS
+            if placeholder or len(text) < 8 or sum(c.isalpha() for c in text) < 4:
                 raise ValueError(
-                    f"the override of {destination} needs a reason (who agreed, when), "
-                    f"not {reason!r}"
+                    f"the override of {destination} needs a reason that says who agreed and "
+                    f'when (e.g. "Council approval 2026-10-02, minutes in docs/"), not {reason!r}'
                 )
         return value
 
