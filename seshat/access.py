@@ -165,8 +165,19 @@ def splits_record(splits: Mapping[str, Path | None]) -> tuple[Holdings, dict[str
     return total, record
 
 
-def run_holdings(run_path: Path, splits: Sequence[str] = ("train", "dev", "test")) -> Holdings:
-    """What a run was made from (its ``access.json``); a run without one counts as sacred."""
+def run_holdings(
+    run_path: Path,
+    splits: Sequence[str] = ("train", "dev", "test"),
+    *,
+    _seen: frozenset[str] = frozenset(),
+) -> Holdings:
+    """What a run was made from: its ``access.json``, and everything its model descends from.
+
+    A model inherits the most closed level of its whole lineage: the runs whose adapter it trained
+    further (``continue=``, recorded in ``status.json``) and a base model that is another run's
+    output, merge or export (``model.base`` in its ``spec.yaml``). A run without its record, or
+    an ancestor that is gone, counts as sacred (fail closed).
+    """
     path = run_path / ACCESS_FILE
     if not path.is_file():
         held = Holdings()
@@ -183,7 +194,67 @@ def run_holdings(run_path: Path, splits: Sequence[str] = ("train", "dev", "test"
             for level, records in by_level.items():
                 for record_id in records:
                     held.add(source, level, record_id, n=0)
+    for ancestor in ancestors(run_path):
+        if ancestor.name in _seen | {run_path.name}:
+            continue
+        if not (ancestor / ACCESS_FILE).is_file():
+            held.add(
+                f"(run {ancestor.name}, which run {run_path.name} descends from, is gone)",
+                LEVELS[-1],
+            )
+            continue
+        inherited = run_holdings(ancestor, ("train",), _seen=_seen | {run_path.name})
+        for source, by_level in inherited.counts.items():
+            for level, count in by_level.items():
+                held.add(f"{source} (via run {ancestor.name})", level, n=count)
     return held
+
+
+def base_model_holdings(root: Path, base: str) -> Holdings:
+    """What a base model holds when it is a run's output, merge or export in project ``root``."""
+    held = Holdings()
+    owner = owner_run(root, base)
+    if owner is not None:
+        inherited = run_holdings(owner, ("train",))
+        for source, by_level in inherited.counts.items():
+            for level, count in by_level.items():
+                held.add(f"{source} (via the base model, run {owner.name})", level, n=count)
+    return held
+
+
+def ancestors(run_path: Path) -> list[Path]:
+    """The runs a run's model descends from: its continued parents, and a base model made by a run."""
+    from seshat.run_records import RunRecordError, read_json, read_spec
+
+    runs = run_path.parent
+    found: list[Path] = []
+    try:
+        status = read_json(run_path, "status.json")
+    except RunRecordError:
+        status = {}
+    for parent in [*status.get("lineage", []), status.get("parent")]:
+        if parent and runs / parent not in found:
+            found.append(runs / parent)
+    try:
+        base = str((read_spec(run_path).get("model") or {}).get("base") or "")
+    except RunRecordError:
+        base = ""
+    owner = owner_run(runs.parent, base)
+    if owner is not None and owner not in found:
+        found.append(owner)
+    return found
+
+
+def owner_run(root: Path, base: str) -> Path | None:
+    """The run of project ``root`` whose folder holds the model at ``base`` (a local path), if any."""
+    runs = (root / "runs").resolve()
+    candidate = root / base
+    if not base or not candidate.exists():
+        return None
+    local = candidate.resolve()
+    if local == runs or not local.is_relative_to(runs):
+        return None
+    return runs / local.relative_to(runs).parts[0]
 
 
 def run_level(run_path: Path) -> str:

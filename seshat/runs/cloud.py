@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 
 from seshat import __version__
-from seshat.access import Decision, Gate, splits_record
+from seshat.access import Decision, Gate, base_model_holdings, splits_record
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Destination
 from seshat.environments import require_env
@@ -110,6 +110,7 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
             "write the splits with `seshat data run`, then launch again",
         )
     held, _ = splits_record({k: root / v for k, v in present.items()})
+    held.merge(base_model_holdings(root, spec.model.base))  # a base model a run made
     name = f"seshat-{spec.name}-{profile.name}".lower().replace("_", "-").replace(".", "-")
     decision = (gate or Gate(root, spec.access)).require(
         Destination.cloud_launch, held, f"the training data of {spec.name} (to {profile.name})"

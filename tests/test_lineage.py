@@ -1,0 +1,67 @@
+"""A model inherits the most closed level of everything it descends from: continued parents and
+a base model that another run made. Checked on run folders as Seshat writes them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from seshat.access import Gate, run_holdings
+from seshat.config.models import AccessPolicy, Destination
+
+
+def make_run(
+    project: Path,
+    name: str,
+    level: str,
+    *,
+    status: dict | None = None,
+    base: str = "Qwen/Qwen3-0.6B",
+) -> Path:
+    run = project / "runs" / name
+    run.mkdir(parents=True)
+    part = {"sources": {f"src-{name}": {level: 10}}, "examples": {}}
+    (run / "access.json").write_text(json.dumps({"splits": {"train": part}, "level": level}))
+    (run / "status.json").write_text(json.dumps({"state": "succeeded", **(status or {})}))
+    (run / "spec.yaml").write_text(f"model:\n  base: {base}\n")
+    return run
+
+
+def test_continue_inherits_the_parents_level(tmp_path: Path) -> None:
+    make_run(tmp_path, "a-community", "community")
+    child = make_run(
+        tmp_path, "b-public", "public", status={"parent": "a-community", "lineage": ["a-community"]}
+    )
+    held = run_holdings(child, ("train",))
+    assert held.level == "community"
+    assert any("via run a-community" in source for source in held.counts)
+
+
+def test_a_base_model_made_by_a_run_passes_its_level_on(tmp_path: Path) -> None:
+    sacred = make_run(tmp_path, "a-sacred", "sacred")
+    (sacred / "merged").mkdir()
+    child = make_run(tmp_path, "b-public", "public", base="./runs/a-sacred/merged")
+    assert run_holdings(child, ("train",)).level == "sacred"
+    gate = Gate(tmp_path, AccessPolicy())
+    decision = gate.decide(Destination.model_export, run_holdings(child, ("train",)), "the model")
+    assert not decision.allowed
+
+
+def test_a_missing_ancestor_counts_as_sacred(tmp_path: Path) -> None:
+    child = make_run(tmp_path, "b-public", "public", status={"parent": "gone", "lineage": ["gone"]})
+    assert run_holdings(child, ("train",)).level == "sacred"
+
+
+def test_a_run_of_its_own_keeps_its_level(tmp_path: Path) -> None:
+    alone = make_run(tmp_path, "a-public", "public")
+    assert run_holdings(alone, ("train",)).level == "public"
+
+
+def test_base_model_holdings_name_the_run(tmp_path: Path) -> None:
+    from seshat.access import base_model_holdings
+
+    community = make_run(tmp_path, "a-community", "community")
+    (community / "merged").mkdir()
+    held = base_model_holdings(tmp_path, "./runs/a-community/merged")
+    assert held.level == "community" and any("run a-community" in s for s in held.counts)
+    assert base_model_holdings(tmp_path, "Qwen/Qwen3-0.6B").counts == {}
