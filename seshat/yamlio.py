@@ -89,6 +89,38 @@ def _line_map(
             _line_map(item, (*path, index), out, twice)
 
 
+MAX_CONFIG_BYTES = 1_000_000
+MAX_DEPTH = 32
+
+
+def _refuse_aliases_and_depth(text: str, path: Path) -> None:
+    """A config uses no YAML aliases (an alias bomb grows exponentially) and no deep nesting.
+
+    Read from the parser's events, before anything is built.
+
+    Raises:
+        ConfigError: An alias, or nesting deeper than :data:`MAX_DEPTH`.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1
+            raise ConfigError(
+                f"{path}:{line} uses a YAML alias (*{event.anchor}); a project config writes "
+                "every value out (aliases can make a small file expand without end).",
+                "write the value again instead of the alias",
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ConfigError(
+                    f"{path}:{event.start_mark.line + 1} nests more than {MAX_DEPTH} levels deep.",
+                    "a project config is a few levels deep, as `seshat init` writes it",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
     """Load a YAML file and map every key path to its line number.
 
@@ -113,9 +145,21 @@ def load_yaml_with_lines(path: Path) -> tuple[Any, dict[KeyPath, int]]:
             f"{path} is not valid UTF-8 (byte {exc.start}).",
             "re-save the file as UTF-8 in your editor",
         ) from None
+    if len(text) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path} is {len(text):,} characters long; a project config is a few kilobytes "
+            f"(the limit is {MAX_CONFIG_BYTES:,}).",
+            "list your data under `sources:` and keep the data itself in files under data/raw/",
+        )
     try:
+        _refuse_aliases_and_depth(text, path)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(
+            f"{path} nests too deeply to be a project config.",
+            f"keep it under {MAX_DEPTH} levels, as `seshat init` writes it",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -47,3 +47,19 @@ def test_a_bad_init_writes_nothing(tmp_path: Path, code: str) -> None:
     )
     again = run_cli("init", str(folder), "--language", "X", "--code", "xq")
     assert again.returncode == 0, again.stderr
+
+
+def test_an_alias_bomb_a_deep_nest_and_a_huge_config_are_refused(project: Path) -> None:
+    config = project / "seshat.yaml"
+    base = config.read_text(encoding="utf-8")
+    bomb = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    bomb += [f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    cases = {
+        "alias": base + "\n".join(bomb) + "\n",
+        "nesting": base + "deep: " + "[" * 20000 + "]" * 20000 + "\n",
+        "size": base + "# " + "x" * 2_000_000 + "\n",
+    }
+    for what, text in cases.items():
+        config.write_text(text, encoding="utf-8")
+        done = run_cli("render", "-C", str(project))
+        assert done.returncode == 1 and "Traceback" not in done.stderr, (what, done.stderr[-500:])
