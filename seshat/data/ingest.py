@@ -92,6 +92,39 @@ def input_files(root: Path, source: Source) -> list[Path]:
     return files
 
 
+# formats read line by line: a line longer than MAX_LINE is no text of sentences (and reading it
+# whole would take gigabytes)
+LINE_FORMATS = frozenset({"plain", "parallel", "tsv", "csv", "toolbox"})
+MAX_LINE = 1 << 20
+
+
+def _refuse_endless_lines(source: Source, path: Path) -> None:
+    """Refuse a line-based file with a line over :data:`MAX_LINE` bytes (read in blocks).
+
+    Raises:
+        ReaderError: The first such line, with its number and length.
+    """
+    if path.stat().st_size <= MAX_LINE:
+        return
+    line, length = 1, 0
+    for block in file_blocks(path):
+        start = 0
+        while (cut := block.find(b"\n", start)) >= 0:
+            if length + cut - start > MAX_LINE:
+                break
+            line, length, start = line + 1, 0, cut + 1
+        else:
+            length += len(block) - start
+            if length <= MAX_LINE:
+                continue
+        raise ReaderError(
+            f"source {source.id!r}: line {line} of {path} is over {MAX_LINE >> 20} MB long; a "
+            f"{source.format.value} file holds lines of text, not one endless line.",
+            "check that the file is what the source says (a text file with line breaks), or "
+            "pick its real format",
+        )
+
+
 def _most_closed_declaration(project: LoadedProject, source: Source) -> tuple[str, str] | None:
     """Another source naming the same file (or a folder holding it) at a more closed level."""
     from seshat.kinds import LEVELS
@@ -133,6 +166,8 @@ def _check_confined(root: Path, source: Source, path: Path) -> None:
     if resolved.is_dir():
         return
     mode = resolved.stat().st_mode
+    if stat.S_ISREG(mode) and source.format.value in LINE_FORMATS:
+        _refuse_endless_lines(source, path)
     if not stat.S_ISREG(mode):
         kind = (
             "a FIFO"
