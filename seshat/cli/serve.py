@@ -59,24 +59,38 @@ def _until_interrupted(alive: Callable[[], bool], what: str) -> None:
 @click.argument("args", nargs=-1, metavar="[RUN] [KEY=VALUE]...")
 def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     """Serve RUN's GGUF with llama.cpp's OpenAI-compatible API (127.0.0.1; port=, quant=)."""
+    import secrets
+
     from seshat.config.models import Destination
     from seshat.environments import require_env
     from seshat.eval.evaluate import RUNTIME, pick_gguf
     from seshat.runs.rundir import find_run
-    from seshat.serve.server import admit, exit_error, running_server
+    from seshat.serve.server import LOOPBACK, admit, exit_error, running_server
 
     name, settings, host, project_dir = _serving(args, project_dir)
     run = find_run(project_dir.resolve(), name)
     gguf = pick_gguf(run, settings.get("quant"))
     admit(gate(project_dir, settings), run, Destination.served_api, host)
     runtime = require_env(RUNTIME, "cpu")
+    # beyond this machine, every request needs a key: made now, shown once, never written
+    api_key = None if host in LOOPBACK else secrets.token_urlsafe(24)
     with (
         _stopped_by_signals(),
         running_server(
-            runtime, gguf, run.logs / "serve.log", host=host, port=settings.get("port", 8080)
+            runtime,
+            gguf,
+            run.logs / "serve.log",
+            host=host,
+            port=settings.get("port", 8080),
+            api_key=api_key,
         ) as server,
     ):
         click.echo(f"Serving {gguf.name} of {run.run_id} at {server.url} (Ctrl-C stops it).")
+        if api_key:
+            click.echo(
+                f"API key (shown once, not saved): {api_key}\n"
+                f"Every request needs the header `Authorization: Bearer {api_key}`."
+            )
         _until_interrupted(lambda: server.process.poll() is None, "server")
         if server.process.returncode not in (None, 0):
             raise exit_error(server.process, server.log, "llama.cpp server", gguf)

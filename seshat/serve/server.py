@@ -65,9 +65,10 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def _ready(url: str) -> bool:
+def _ready(url: str, headers: dict[str, str] | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=2) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
@@ -102,6 +103,7 @@ def supervised(
     what: str,
     startup_timeout: float = 180.0,
     gguf: Path | None = None,
+    secret_env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``argv`` in its own process group; yield once ``ready_url`` answers 200.
 
@@ -118,11 +120,15 @@ def supervised(
         stdout=handle,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env=os.environ | {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"},
+        env=os.environ
+        | {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+        | (secret_env or {}),
     )
     try:
         deadline = time.monotonic() + startup_timeout
-        while not _ready(ready_url):
+        key = (secret_env or {}).get("API_KEY")
+        headers = {"Authorization": f"Bearer {key}"} if key else None
+        while not _ready(ready_url, headers):
             if process.poll() is not None:
                 raise exit_error(process, log, what, gguf)
             if time.monotonic() > deadline:
@@ -146,8 +152,19 @@ def running_server(
     host: str = "127.0.0.1",
     port: int | None = None,
     n_ctx: int = 4096,
+    api_key: str | None = None,
 ) -> Iterator[Server]:
     """Start the OpenAI-compatible server, wait until it answers, yield it, always stop it.
+
+    Args:
+        runtime: The llama.cpp runtime env.
+        gguf: The model file.
+        log: The server's log.
+        host: Where it listens.
+        port: Its port (a free one when None).
+        n_ctx: Context length.
+        api_key: Every request must carry it (``Authorization: Bearer KEY``); handed to the
+            server in its environment, never on its command line or in a file.
 
     Raises:
         SeshatError: The port is taken, or the server exits or does not answer in time.
@@ -158,7 +175,10 @@ def running_server(
     argv += ["--host", host, "--port", str(port), "--n_ctx", str(n_ctx)]
     argv += ["--n_threads", str(os.cpu_count() or 2)]
     url = f"http://{host}:{port}/v1"
-    with supervised(argv, log, f"{url}/models", "llama.cpp server", gguf=gguf) as process:
+    secret = {"API_KEY": api_key} if api_key else None
+    with supervised(
+        argv, log, f"{url}/models", "llama.cpp server", gguf=gguf, secret_env=secret
+    ) as process:
         yield Server(process, host, port, log)
 
 

@@ -294,3 +294,47 @@ def test_a_signal_stops_serve_and_demo_and_what_they_started(
         ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True, check=False
     ).stdout.split()
     assert left == [], f"left running after {sig}: {left}"
+
+
+def test_serving_beyond_this_machine_needs_the_printed_key(exported: Path) -> None:
+    import time
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "seshat",
+            "serve",
+            "-C",
+            str(exported),
+            _run(exported).name,
+            "host=0.0.0.0",
+            "public=true",
+            f"port={port}",
+            'access.overrides.network="Test committee, 2026-11-30"',
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        key = ""
+        deadline = time.monotonic() + 240
+        while not key and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, "serve exited"
+            if "shown once, not saved" in line:
+                key = line.rsplit(" ", 1)[-1].strip()
+        url = f"http://127.0.0.1:{port}/v1/models"
+        assert not _answers(url)  # 401 without the key
+        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    for path in exported.rglob("*"):
+        if path.is_file() and path.suffix in {".log", ".jsonl", ".json"}:
+            assert key not in path.read_text(errors="replace"), path
