@@ -8,13 +8,14 @@ A profile in the project's ``profiles/`` overrides a shipped one with the same n
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from seshat.errors import ProfileError
 from seshat.paths import search_dirs
@@ -56,6 +57,56 @@ class Cloud(_Strict):
     num_nodes: int = Field(default=1, ge=1, description="Nodes.")
 
 
+# the families of variables a profile may set without a reason (device, threads, allocators)
+ALLOWED_ENV = (
+    "HSA_*",
+    "ROCBLAS_*",
+    "HIPBLASLT_*",
+    "HIP_*",
+    "ROC*",
+    "AMD_*",
+    "MIOPEN_*",
+    "TORCH_*",
+    "PYTORCH_*",
+    "CUDA_*",
+    "NCCL_*",
+    "NVIDIA_*",
+    "OMP_*",
+    "MKL_*",
+    "OPENBLAS_*",
+    "KMP_*",
+    "TOKENIZERS_PARALLELISM",
+    "ACCELERATE_*",
+    "FORCE_TORCHRUN",
+    "NPROC_PER_NODE",
+    "BITSANDBYTES_*",
+    "BNB_*",
+    "TRITON_*",
+    "GPU_*",
+)
+# never: what loads code, moves data or changes tracking, whatever the reason
+FORBIDDEN_ENV = (
+    "LD_*",
+    "DYLD_*",
+    "PYTHON*",
+    "WANDB_*",
+    "*PROXY*",
+    "*_TOKEN",
+    "*_KEY",
+    "*SECRET*",
+    "HF_*",
+    "HUGGINGFACE_*",
+    "PATH",
+    "HOME",
+    "SSL_*",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "GIT_*",
+    "PIP_*",
+    "SESHAT_*",
+)
+
+
 class Profile(_Strict):
     """One concrete hardware profile."""
 
@@ -73,10 +124,36 @@ class Profile(_Strict):
     launcher: Literal["python", "accelerate", "torchrun", "deepspeed"] = Field(
         description="How the backend is launched (single device: python)."
     )
-    env: dict[str, str] = Field(default_factory=dict, description="Environment for the backend.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Environment for the backend: the device and thread settings Seshat documents "
+        "(HSA_*, ROCBLAS_*, HIP_*, ROC*, TORCH_*, PYTORCH_*, CUDA_*, NCCL_*, OMP_*, MKL_*, "
+        "TOKENIZERS_PARALLELISM...); any other variable needs a reason in env_reasons.",
+    )
+    env_reasons: dict[str, str] = Field(
+        default_factory=dict,
+        description="Why a variable outside the documented families is set: {NAME: 'who, why'}. "
+        "Never loader, Python-path, tracking or proxy variables.",
+    )
     defaults: Defaults
     cloud: Cloud | None = Field(default=None, description="Resources to rent (cloud profiles).")
     notes: list[str] = Field(default_factory=list, description="What a user should know.")
+
+    @model_validator(mode="after")
+    def _documented_env(self) -> Profile:
+        for name in self.env:
+            if any(fnmatch.fnmatchcase(name.upper(), pattern) for pattern in FORBIDDEN_ENV):
+                raise ValueError(
+                    f"env sets {name}, which can load code, move data or change tracking "
+                    "(loader, Python path, W&B, proxies, tokens); a profile never sets it"
+                )
+            documented = any(fnmatch.fnmatchcase(name, pattern) for pattern in ALLOWED_ENV)
+            if not documented and len(self.env_reasons.get(name, "").strip()) < 8:
+                raise ValueError(
+                    f"env sets {name}, which is not one of the device and thread settings a "
+                    f"profile documents; give the reason in env_reasons: {{{name}: 'who, why'}}"
+                )
+        return self
 
 
 class AliasProfile(_Strict):
