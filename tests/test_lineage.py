@@ -65,3 +65,40 @@ def test_base_model_holdings_name_the_run(tmp_path: Path) -> None:
     held = base_model_holdings(tmp_path, "./runs/a-community/merged")
     assert held.level == "community" and any("run a-community" in s for s in held.counts)
     assert base_model_holdings(tmp_path, "Qwen/Qwen3-0.6B").counts == {}
+
+
+def test_wandb_config_carries_no_sources_policy_or_people(tmp_path: Path) -> None:
+    import yaml
+
+    from seshat.runs.launch_record import Launch
+    from seshat.runs.rundir import RunDir
+    from seshat.runs.train import _tracking_config
+
+    run = RunDir(tmp_path, "r1")
+    run.path.mkdir(parents=True)
+    spec = {
+        "name": "p",
+        "backend": "axolotl",
+        "language": {"name": "Secret tongue", "code": "stg", "orthography": "elder's spelling"},
+        "sources": [
+            {"id": "s", "path": "data/raw/songs.txt", "consent": "only Elder Ana may hear"}
+        ],
+        "access": {"communities": {"K": {"contact": "ana@example.org"}}, "overrides": {}},
+        "training": {"learning_rate": 2e-4},
+    }
+    (run.path / "spec.yaml").write_text(yaml.safe_dump(spec))
+    run.write_json("plan.json", {"method": "lora"})
+    run.write_json("data.json", {"train": {"path": "data/raw/x", "sha256": "ab", "records": 3}})
+    config = _tracking_config(run, Launch("axolotl", "cpu", ["axolotl"], {}, 1))
+    text = repr(config)
+    for secret in (
+        "Elder Ana",
+        "ana@example.org",
+        "songs.txt",
+        "Secret tongue",
+        "elder's",
+        "data/raw/x",
+    ):
+        assert secret not in text
+    assert config["spec"]["training"] == {"learning_rate": 2e-4}
+    assert config["data"]["train"] == {"sha256": "ab", "records": 3}

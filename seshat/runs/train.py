@@ -290,11 +290,28 @@ def _logs_may_go_to_wandb(run: RunDir) -> bool:
 
 
 def _tracking_config(run: RunDir, launch: Launch) -> dict[str, Any]:
-    """What W&B records as the run's config: resolved spec, plan, data manifest, command."""
+    """What W&B records as the run's config: the training settings, plan, data hashes, command.
+
+    Only what describes the training: no sources (paths, consent notes, licences), no access
+    policy (community contacts, override reasons), no language descriptions, and no data paths
+    beyond their hashes. W&B metrics may leave the machine; who and what the data is about does
+    not go with them.
+    """
+    spec = run.spec()
+    kept = {key: spec[key] for key in TRACKED_SPEC_KEYS if key in spec}
+    kept["language"] = {"code": (spec.get("language") or {}).get("code")}
+    data = {
+        split: {k: v for k, v in (entry or {}).items() if k in ("sha256", "bytes", "records")}
+        for split, entry in run.read_json("data.json").items()
+    }
     return {
-        "spec": run.spec(),
+        "spec": kept,
         "plan": run.read_json("plan.json"),
-        "data": run.read_json("data.json"),
+        "data": data,
         "backend": launch.backend,
         "argv": launch.argv,
     }
+
+
+# the parts of a run's spec that describe its training, and nothing of its data or its people
+TRACKED_SPEC_KEYS = ("name", "backend", "profile", "model", "training", "tasks", "splits")
