@@ -63,3 +63,47 @@ def test_an_alias_bomb_a_deep_nest_and_a_huge_config_are_refused(project: Path) 
         config.write_text(text, encoding="utf-8")
         done = run_cli("render", "-C", str(project))
         assert done.returncode == 1 and "Traceback" not in done.stderr, (what, done.stderr[-500:])
+
+
+def _tiny_data_project(project: Path) -> Path:
+    raw = project / "data" / "raw" / "texts.txt"
+    raw.write_text("".join(f"Frase número {i}.\n" for i in range(60)), encoding="utf-8")
+    config = project / "seshat.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "sources: []",
+            "sources:\n  - {id: texts, path: data/raw/texts.txt, format: plain, access: public}",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    return project
+
+
+def test_damaged_stamps_and_manifests_make_the_stage_run_again(project: Path) -> None:
+    _tiny_data_project(project)
+    assert run_cli("data", "run", "-C", str(project)).returncode == 0
+    for damaged in (
+        project / "data" / "records" / "manifest.json",
+        *project.glob("data/*/.stamp.json"),
+    ):
+        damaged.write_text('{"torn": ', encoding="utf-8")
+    done = run_cli("data", "run", "-C", str(project))
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "does not exist"),
+        ("not json\n", "is not a JSON object"),
+        ('{"txt": 1}\n', "is not a JSON object"),
+    ],
+)
+def test_a_bad_pinned_test_file_is_named(project: Path, content: str | None, says: str) -> None:
+    _tiny_data_project(project)
+    pinned = project / "data" / "raw" / "test.jsonl"
+    if content is not None:
+        pinned.write_text(content, encoding="utf-8")
+    done = run_cli("data", "run", "-C", str(project), "splits.test_file=data/raw/test.jsonl")
+    assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr

@@ -215,9 +215,13 @@ def ingest(
     spec, root = project.spec, project.root
     folder = root / RECORDS
     manifest_path = folder / MANIFEST
-    manifest: dict[str, Any] = (
-        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    )
+    manifest: dict[str, Any] = {}
+    if manifest_path.is_file():
+        try:
+            loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            loaded = {}  # a damaged manifest proves nothing: every source is read again
+        manifest = loaded if isinstance(loaded, dict) else {}
     results = []
     for source in spec.sources:
         if only and source.id not in only:

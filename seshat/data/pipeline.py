@@ -95,6 +95,9 @@ def stamp(project: LoadedProject, stage: Stage) -> str:
     digest.update(json.dumps(stage.settings(project), sort_keys=True, default=str).encode())
     for path in stage.inputs(project):
         digest.update(path.name.encode())
+        if not path.is_file():  # the stage itself says what is missing
+            digest.update(b"\0missing")
+            continue
         for block in file_blocks(path):
             digest.update(block)
     return digest.hexdigest()
@@ -110,8 +113,11 @@ def state(project: LoadedProject, stage: Stage, current: str | None = None) -> s
         return "missing"
     if not stage.inputs(project):
         return "stale"
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    if saved.get("stamp") != (current or stamp(project, stage)):
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return "stale"  # a damaged stamp proves nothing: the stage runs again
+    if not isinstance(saved, dict) or saved.get("stamp") != (current or stamp(project, stage)):
         return "stale"
     # the outputs themselves: a kill while the stage rewrote them leaves some new, some old
     return "fresh" if saved.get("outputs") == output_hashes(project, stage) else "stale"

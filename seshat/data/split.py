@@ -23,7 +23,7 @@ from typing import Any
 from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import CorpusFileError
 from seshat.data.clean import CLEAN
-from seshat.errors import SeshatError
+from seshat.errors import DataError, SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
 
 SPLITS_DIR = Path("data/splits")
@@ -107,12 +107,31 @@ def pinned_texts(project: LoadedProject) -> set[str]:
     rel = project.spec.splits.test_file
     if rel is None:
         return set()
+    path = project.root / rel
     found = set()
-    with open(project.root / rel, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                row = json.loads(line)
-                found.add(_norm(row["text"]))
+    hint = (
+        'splits.test_file is JSONL: one {"text": ...} (or a record of data/records/) per line; '
+        "fix the file or the key"
+    )
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    row = json.loads(line)
+                    found.add(_norm(str(row["text"])))
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise DataError(
+                        f'{path}:{number} is not a JSON object with a "text" (splits.test_file).',
+                        hint,
+                    ) from None
+    except FileNotFoundError:
+        raise DataError(f"splits.test_file {rel} does not exist ({path}).", hint) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DataError(
+            f"splits.test_file {path} cannot be read as UTF-8 text ({exc}).", hint
+        ) from None
     return found
 
 
