@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,10 +192,21 @@ def replace_dir(scratch: Path, target: Path) -> None:
     The previous ``target`` stays whole until the new one is in place; a crash in between leaves
     it under a hidden ``.NAME.old-PID`` name next to it, never a half-written ``target``.
     """
-    import shutil
-
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists():
         target.rename(old)
     scratch.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+    remove_tree(old)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove the folder, file or link at ``path`` (a link itself, never what it points to).
+
+    Scratch folders (``.exporting``, ``*.partial``, ``*.building``) are removed with this before
+    they are made again, so a link planted in their place can neither redirect the writes nor
+    stop the command.
+    """
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)

@@ -107,3 +107,19 @@ def test_a_bad_pinned_test_file_is_named(project: Path, content: str | None, say
         pinned.write_text(content, encoding="utf-8")
     done = run_cli("data", "run", "-C", str(project), "splits.test_file=data/raw/test.jsonl")
     assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_link_planted_as_a_scratch_folder_is_removed_not_followed(
+    project: Path, tmp_path: Path
+) -> None:
+    _tiny_data_project(project)
+    assert run_cli("data", "run", "-C", str(project)).returncode == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine", encoding="utf-8")
+    out = tmp_path / "export"
+    (tmp_path / ".export.partial").symlink_to(outside)
+    done = run_cli("data", "export", str(out), "-C", str(project))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert (out / "train.jsonl").is_file()

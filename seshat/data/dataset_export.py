@@ -9,7 +9,6 @@ short ``README.md``. Everything is written into a temporary folder first and ren
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from seshat.config.models import Destination
 from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.errors import DataError
 from seshat.stamps import file_manifest, utc_now
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, remove_tree
 
 
 def _split_rows(chat: Path) -> tuple[list[str], list[dict[str, Any]]]:
@@ -69,7 +68,7 @@ def export_dataset(project: LoadedProject, out: Path, gate: Gate | None = None) 
             "give a new folder",
         )
     scratch = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     summary: dict[str, Any] = {"splits": {}, "left_out": {}}
     for name, chat in splits.items():

@@ -92,14 +92,14 @@ def input_files(root: Path, source: Source) -> list[Path]:
     return files
 
 
-# formats read line by line: a line longer than MAX_LINE is no text of sentences (and reading it
+# formats read line by line: a line longer than MAX_LINE (16 MB) is no text of sentences (reading it
 # whole would take gigabytes)
 LINE_FORMATS = frozenset({"plain", "parallel", "tsv", "csv", "toolbox"})
-MAX_LINE = 1 << 20
+MAX_LINE = 16 << 20
 
 
 def _refuse_endless_lines(source: Source, path: Path) -> None:
-    """Refuse a line-based file with a line over :data:`MAX_LINE` bytes (read in blocks).
+    """Refuse a line-based file with a line over :data:`MAX_LINE` bytes (found in 1 MB blocks).
 
     Raises:
         ReaderError: The first such line, with its number and length.

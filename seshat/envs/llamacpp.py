@@ -16,13 +16,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import tarfile
 from pathlib import Path
 
 from seshat.envs.managed import ManagedEnv, Step
 from seshat.errors import BackendEnvError
 from seshat.paths import seshat_home
+from seshat.yamlio import remove_tree
 
 NAME = "llamacpp"
 CONVERTER_DIR = "llama.cpp"
@@ -118,7 +118,7 @@ def prepare(env: ManagedEnv, requirements: Path, step: Step, rebuild: bool = Fal
     _, state = cached_wheel(env_path.name, version)
     if rebuild or state != "ok":
         scratch = wheels.with_name(wheels.name + ".building")
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
         step(
             "compile llama-cpp-python (once per pins and CPU; 10-30 min on 2 cores)",
             [python, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", scratch, archive],
@@ -132,7 +132,7 @@ def prepare(env: ManagedEnv, requirements: Path, step: Step, rebuild: bool = Fal
             (scratch / SUMS).write_text(
                 f"{_sha256(built[-1])}  {built[-1].name}\n", encoding="utf-8"
             )
-        shutil.rmtree(wheels, ignore_errors=True)
+        remove_tree(wheels)
         scratch.rename(wheels)
     extract_converter(archive, version, env_path / CONVERTER_DIR)
     return ["--find-links", str(wheels)]
@@ -143,7 +143,7 @@ def extract_converter(archive: Path, version: str, target: Path) -> None:
     prefix = f"llama_cpp_python-{version}/vendor/llama.cpp/"
     wanted = ("convert_hf_to_gguf.py", "conversion/", "gguf-py/")
     scratch = target.with_name(target.name + ".partial")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     with tarfile.open(archive) as tar:
         members = [
             m
@@ -158,7 +158,7 @@ def extract_converter(archive: Path, version: str, target: Path) -> None:
             f"{archive} holds no vendor/llama.cpp/convert_hf_to_gguf.py.",
             "delete the archive and install again, or pin a llama-cpp-python release that ships it",
         )
-    shutil.rmtree(target, ignore_errors=True)
+    remove_tree(target)
     scratch.rename(target)
 
 

@@ -43,7 +43,7 @@ from seshat.runs.merge import merge_run
 from seshat.runs.outputs import full_model
 from seshat.runs.rundir import RunDir, find_run
 from seshat.stamps import file_manifest, utc_now
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, remove_tree
 
 EXPORT = "export"
 SCRATCH = ".exporting"
@@ -257,7 +257,7 @@ def export_run(
         merge_run(root, run.run_id)
         model_dir = run.path / "merged"
     scratch = run.path / SCRATCH
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     with _removed_on_failure(scratch):
         log = run.logs / "export.log"
@@ -324,7 +324,7 @@ def _removed_on_failure(scratch: Path) -> Iterator[None]:
         yield
     except BaseException as exc:
         size = sum(p.stat().st_size for p in scratch.rglob("*") if p.is_file())
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
         if isinstance(exc, SeshatError):
             exc.message += (
                 f" The unfinished export ({size / 1e6:.0f} MB in {scratch}) was removed; the run, "

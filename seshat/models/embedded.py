@@ -15,7 +15,7 @@ from pathlib import Path
 
 from seshat.models.manifest import read_manifest, write_manifest
 from seshat.packaged_models import WHISPER_PARTS, install_hint, package_file
-from seshat.yamlio import replace_dir
+from seshat.yamlio import remove_tree, replace_dir
 
 
 def assemble_whisper(dest: Path) -> Path:
@@ -32,7 +32,7 @@ def assemble_whisper(dest: Path) -> Path:
         for k, name in enumerate(WHISPER_PARTS, 1)
     )
     scratch = dest.with_name(f".{dest.name}.tmp")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
         shutil.copyfile(first / name, scratch / name)

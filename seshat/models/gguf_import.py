@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from seshat.models.manifest import read_manifest, write_manifest
 from seshat.paths import PACKAGE_DIR
 from seshat.process.runner import run_json
 from seshat.stamps import sha256_file
-from seshat.yamlio import replace_dir
+from seshat.yamlio import remove_tree, replace_dir
 
 SCRIPT = PACKAGE_DIR / "models" / "scripts" / "gguf_to_hf.py"
 RUNTIME = "llamacpp"
@@ -79,7 +78,7 @@ def import_gguf(
     env = require_env(backend, device)
     runtime = require_env(RUNTIME, "cpu", "the GGUF reader comes with llama.cpp's sources")
     scratch = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     log = out.with_name(f"{out.name}.import.log")
     try:
@@ -109,6 +108,6 @@ def import_gguf(
         )
         replace_dir(scratch, out)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.rmtree(scratch.with_name(scratch.name + "-site"), ignore_errors=True)
+        remove_tree(scratch)
+        remove_tree(scratch.with_name(scratch.name + "-site"))
     return manifest

@@ -18,7 +18,7 @@ from typing import Any
 from seshat.errors import ModelError
 from seshat.models.manifest import read_manifest, write_manifest
 from seshat.stamps import sha256_file
-from seshat.yamlio import replace_dir
+from seshat.yamlio import remove_tree, replace_dir
 
 WANTED = (
     "*.safetensors",
@@ -84,14 +84,14 @@ def pull(
             "`seshat model import FILE.gguf`",
         )
     scratch = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     try:
         for name in wanted:
             _download(repo, commit, name, scratch)
             if on_file is not None:
                 on_file(name)
-        shutil.rmtree(scratch / ".cache", ignore_errors=True)
+        remove_tree(scratch / ".cache")
         manifest = write_manifest(
             scratch,
             {
@@ -104,7 +104,7 @@ def pull(
         )
         replace_dir(scratch, out)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
     return manifest
 
 
@@ -165,7 +165,7 @@ def _copy_local(source: Path, out: Path, on_file: Callable[[str], None] | None) 
     if source == out.resolve():
         raise ModelError(f"{source} is already the target folder.", "give another source")
     scratch = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     try:
         hashes = {}
@@ -179,5 +179,5 @@ def _copy_local(source: Path, out: Path, on_file: Callable[[str], None] | None) 
         )
         replace_dir(scratch, out)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
     return manifest

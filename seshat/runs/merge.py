@@ -23,7 +23,7 @@ from seshat.runs.launch_record import Launch
 from seshat.runs.outputs import full_model, trained_adapter
 from seshat.runs.rundir import find_run
 from seshat.stamps import utc_now
-from seshat.yamlio import atomic_write_text
+from seshat.yamlio import atomic_write_text, remove_tree
 
 MERGED = "merged"
 SCRATCH = ".merging"
@@ -65,7 +65,7 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     launch = Launch.load(run)
     env = require_env(launch.backend, launch.flavour)
     scratch = run.rel / SCRATCH
-    shutil.rmtree(root / scratch, ignore_errors=True)
+    remove_tree(root / scratch)
     (root / scratch).mkdir(parents=True)
     trained = yaml.safe_load((run.path / CONFIG_FILE).read_text(encoding="utf-8"))
     argv, files = get_backend(launch.backend).merge_command(
@@ -93,7 +93,7 @@ def merge_run(root: Path, name: str, force: bool = False) -> dict[str, Any]:
     if target.exists():
         shutil.rmtree(target)
     produced.rename(target)
-    shutil.rmtree(root / scratch, ignore_errors=True)
+    remove_tree(root / scratch)
     record = {
         "path": MERGED,
         "exit_code": done.returncode,

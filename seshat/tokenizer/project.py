@@ -24,7 +24,7 @@ from seshat.tokenizer.fertility import (
     measure,
     recommend,
 )
-from seshat.yamlio import atomic_write_text, replace_dir
+from seshat.yamlio import atomic_write_text, remove_tree, replace_dir
 
 CHECK_FILE = Path("data/tokenizer/check.json")
 MANIFEST = "seshat-tokenizer.json"
@@ -190,7 +190,7 @@ def extend(
         for token in added
     }
     scratch = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(scratch, ignore_errors=True)
+    remove_tree(scratch)
     scratch.mkdir(parents=True)
     (scratch / "tokenizer.json").write_text(
         json.dumps(new_spec, ensure_ascii=False), encoding="utf-8"
@@ -205,7 +205,7 @@ def extend(
     )
     if not done.ok:
         tail = "\n    ".join(done.tail[-12:])
-        shutil.rmtree(scratch, ignore_errors=True)
+        remove_tree(scratch)
         raise TokenizerError(
             f"Resizing the model failed (exit code {done.returncode}):\n    {tail}",
             "check that the backend env works (`seshat backend list`) and that the model loads",
