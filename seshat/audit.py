@@ -115,6 +115,31 @@ def _file_holdings(path: Path) -> tuple[Holdings, str]:
     )
 
 
+def _gguf_record(path: Path) -> dict[str, Any] | None:
+    """What a GGUF that Seshat exported says about itself (level, run, lineage), if it does."""
+    from seshat.gguf_header import GGUFHeaderError, read_metadata
+    from seshat.kinds import LEVELS
+
+    keys = ("seshat.access_level", "seshat.run_id", "seshat.lineage", "seshat.project")
+    try:
+        meta = read_metadata(path, keys)
+    except (OSError, GGUFHeaderError):
+        return None
+    if "seshat.access_level" not in meta:
+        return None
+    level = meta["seshat.access_level"]
+    return {
+        "target": str(path),
+        "traced": f"its own metadata: run {meta.get('seshat.run_id')} of project "
+        f"{meta.get('seshat.project') or '?'} (not found here)",
+        "level": level if level in LEVELS else LEVELS[-1],  # an unknown level is the most closed
+        "levels": {level: None},
+        "sources": {},
+        "run": meta.get("seshat.run_id"),
+        "lineage": [r for r in str(meta.get("seshat.lineage", "")).split(",") if r],
+    }
+
+
 def audit(root: Path, target: str) -> dict[str, Any]:
     """Audit a run (id, prefix, ``latest``) or a file.
 
@@ -128,6 +153,10 @@ def audit(root: Path, target: str) -> dict[str, Any]:
         run = _run_of_path(root, path)
         if run is not None:
             return audit_run(root, run) | {"target": str(path), "traced": f"run {run.run_id}"}
+        if path.suffix == ".gguf":
+            stamped = _gguf_record(path)
+            if stamped is not None:
+                return stamped
         if path.suffix == ".gguf" or is_adapter_folder(path):
             raise SeshatError(
                 f"{path} matches no run of the project at {root} (by folder or by hash).",

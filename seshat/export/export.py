@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from seshat.access import Gate, run_holdings
+from seshat.access import Gate, ancestors, run_holdings
 from seshat.config.models import Destination
 from seshat.environments import require_env
 from seshat.envs.llamacpp import converter_paths
@@ -178,6 +178,29 @@ def gguf_info(runtime_env: ManagedEnv, gguf: Path, log: Path) -> Any:
         ) from None
 
 
+def _gguf_keys(run: RunDir, level: str, lineage: list[str]) -> dict[str, str]:
+    """What every exported GGUF says about itself, for whoever finds it away from its run."""
+    return {
+        "seshat.access_level": level,
+        "seshat.run_id": run.run_id,
+        "seshat.lineage": ",".join(lineage),
+        "seshat.project": str(run.spec().get("name", "")),
+    }
+
+
+def stamp_gguf(runtime_env: ManagedEnv, gguf: Path, keys: dict[str, str], log: Path) -> None:
+    """Write ``keys`` into ``gguf`` (a copy with them, renamed over it)."""
+    _, pythonpath = converter_paths(runtime_env.path)
+    stamped = gguf.with_name(gguf.name + ".stamped")
+    _run_json(
+        [runtime_env.python, SCRIPTS / "gguf_tool.py", "stamp", gguf, stamped, json.dumps(keys)],
+        log,
+        f"Writing the access level into {gguf.name}",
+        {"PYTHONPATH": pythonpath},
+    )
+    stamped.replace(gguf)
+
+
 def compare_logits(runtime_env: ManagedEnv, gguf: Path, reference: Path, log: Path) -> Any:
     """Largest logit difference between a GGUF and the reference logits (f32 KV cache)."""
     return _run_json(
@@ -297,6 +320,11 @@ def export_run(
             record["quality"] = _quality(run, runtime_env, scratch, files, dev_limit, say)
         record["access"] = held.level
         record["access_decision"] = {"limit": decision.limit, "override": decision.override}
+        say("writing the access level and lineage into each GGUF")
+        lineage = [a.name for a in ancestors(run.path)]
+        for name in files.values():
+            stamp_gguf(runtime_env, scratch / name, _gguf_keys(run, held.level, lineage), log)
+        record["gguf_metadata"] = _gguf_keys(run, held.level, lineage)
         hashes = file_manifest(scratch, {q: Path(f) for q, f in files.items()})
         record["sha256"] = {q: entry["sha256"] for q, entry in hashes.items()}
         record["exported_at"] = utc_now()

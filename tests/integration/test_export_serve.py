@@ -338,3 +338,18 @@ def test_serving_beyond_this_machine_needs_the_printed_key(exported: Path) -> No
     for path in exported.rglob("*"):
         if path.is_file() and path.suffix in {".log", ".jsonl", ".json"}:
             assert key not in path.read_text(errors="replace"), path
+
+
+def test_every_gguf_carries_its_level_and_run(exported: Path, tmp_path: Path) -> None:
+    from seshat.gguf_header import read_metadata
+
+    run = _run(exported)
+    for gguf in (run / "export").glob("*.gguf"):
+        meta = read_metadata(gguf, ("seshat.access_level", "seshat.run_id"))
+        assert meta == {"seshat.access_level": "public", "seshat.run_id": run.name}, gguf
+    away = tmp_path / "elsewhere" / "model.gguf"
+    away.parent.mkdir()
+    shutil.copyfile(run / "export" / "model-Q4_K_M.gguf", away)
+    done = run_cli("audit", str(away), cwd=away.parent)
+    assert done.returncode == 0, done.stderr
+    assert "its own metadata" in done.stdout and run.name in done.stdout and "public" in done.stdout

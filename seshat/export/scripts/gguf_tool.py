@@ -3,6 +3,7 @@
     python gguf_tool.py quantize SRC DST TYPE      # Q8_0, Q4_K_M, ... through llama.cpp's API
     python gguf_tool.py logits GGUF REFERENCE_NPZ  # compare with a Hugging Face model's logits
     python gguf_tool.py info GGUF                  # vocabulary size, embedding rows, metadata
+    python gguf_tool.py stamp SRC DST JSON         # copy SRC to DST with seshat.* string keys added
 
 Each prints one JSON line on stdout.
 """
@@ -97,7 +98,45 @@ def info(gguf: str) -> dict:
     }
 
 
+def stamp(src: str, dst: str, values: str) -> dict:
+    """Copy a GGUF with string keys added (``{"seshat.access_level": "community", ...}``).
+
+    Every key and tensor of ``src`` is written again as it is; keys of the same names are replaced.
+    """
+    import gguf  # llama.cpp's own gguf-py (on PYTHONPATH)
+
+    added = json.loads(values)
+    reader = gguf.GGUFReader(src)
+    arch = reader.fields[gguf.Keys.General.ARCHITECTURE].contents()
+    writer = gguf.GGUFWriter(dst, arch=arch, endianess=reader.endianess)
+    for field in reader.fields.values():
+        if field.name == gguf.Keys.General.ARCHITECTURE or field.name.startswith("GGUF."):
+            continue  # written by the writer itself
+        if field.name in added:
+            continue
+        kind = field.types[0]
+        sub = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, field.contents(), kind, sub_type=sub)
+    for key, value in added.items():
+        writer.add_key_value(key, str(value), gguf.GGUFValueType.STRING)
+    for tensor in reader.tensors:
+        writer.add_tensor_info(
+            tensor.name,
+            tensor.data.shape,
+            tensor.data.dtype,
+            tensor.data.nbytes,
+            tensor.tensor_type,
+        )
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    for tensor in reader.tensors:
+        writer.write_tensor_data(tensor.data)
+    writer.close()
+    return {"stamped": dst, "keys": sorted(added)}
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    result = {"quantize": quantize, "logits": logits, "info": info}[command](*args)
+    result = {"quantize": quantize, "logits": logits, "info": info, "stamp": stamp}[command](*args)
     print(json.dumps(result))
