@@ -207,12 +207,28 @@ def run_holdings(
         for source, by_level in inherited.counts.items():
             for level, count in by_level.items():
                 held.add(f"{source} (via run {ancestor.name})", level, n=count)
+    imported = _imported_level(run_path.parent.parent, _base_of(run_path))
+    if imported is not None:
+        held.add(f"(its base model, imported from a GGUF of run {imported[1]})", imported[0])
     return held
+
+
+def _base_of(run_path: Path) -> str:
+    """``model.base`` of a run's recorded spec ('' when it cannot be read)."""
+    from seshat.run_records import RunRecordError, read_spec
+
+    try:
+        return str((read_spec(run_path).get("model") or {}).get("base") or "")
+    except RunRecordError:
+        return ""
 
 
 def base_model_holdings(root: Path, base: str) -> Holdings:
     """What a base model holds when it is a run's output, merge or export in project ``root``."""
     held = Holdings()
+    imported = _imported_level(root, base)
+    if imported is not None:
+        held.add(f"(the base model {base}, imported from a GGUF of run {imported[1]})", imported[0])
     owner = owner_run(root, base)
     if owner is not None:
         inherited = run_holdings(owner, ("train",))
@@ -222,9 +238,25 @@ def base_model_holdings(root: Path, base: str) -> Holdings:
     return held
 
 
+def _imported_level(root: Path, base: str) -> tuple[str, str] | None:
+    """The level a base model imported from a Seshat GGUF carries (its ``seshat-model.json``)."""
+    folder = root / base
+    manifest = folder / "seshat-model.json"
+    if not base or not manifest.is_file():
+        return None
+    try:
+        about = json.loads(manifest.read_text(encoding="utf-8"))
+        level, run = about.get("access_level"), about.get("from_run") or "?"
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return LEVELS[-1], "?"  # a damaged record of where a model came from: fail closed
+    if level is None:
+        return None
+    return (level if level in LEVELS else LEVELS[-1]), str(run)
+
+
 def ancestors(run_path: Path) -> list[Path]:
     """The runs a run's model descends from: its continued parents, and a base model made by a run."""
-    from seshat.run_records import RunRecordError, read_json, read_spec
+    from seshat.run_records import RunRecordError, read_json
 
     runs = run_path.parent
     found: list[Path] = []
@@ -235,11 +267,7 @@ def ancestors(run_path: Path) -> list[Path]:
     for parent in [*status.get("lineage", []), status.get("parent")]:
         if parent and runs / parent not in found:
             found.append(runs / parent)
-    try:
-        base = str((read_spec(run_path).get("model") or {}).get("base") or "")
-    except RunRecordError:
-        base = ""
-    owner = owner_run(runs.parent, base)
+    owner = owner_run(runs.parent, _base_of(run_path))
     if owner is not None and owner not in found:
         found.append(owner)
     return found

@@ -102,3 +102,19 @@ def test_wandb_config_carries_no_sources_policy_or_people(tmp_path: Path) -> Non
         assert secret not in text
     assert config["spec"]["training"] == {"learning_rate": 2e-4}
     assert config["data"]["train"] == {"sha256": "ab", "records": 3}
+
+
+def test_a_base_model_imported_from_a_seshat_gguf_keeps_its_level(tmp_path: Path) -> None:
+    model = tmp_path / "models" / "from-gguf"
+    model.mkdir(parents=True)
+    (model / "seshat-model.json").write_text(
+        json.dumps({"origin": "gguf", "access_level": "restricted", "from_run": "r-old"})
+    )
+    child = make_run(tmp_path, "b-public", "public", base="./models/from-gguf")
+    held = run_holdings(child, ("train",))
+    assert held.level == "restricted" and any("run r-old" in s for s in held.counts)
+    third_party = tmp_path / "models" / "smollm2"
+    third_party.mkdir()
+    (third_party / "seshat-model.json").write_text(json.dumps({"origin": "gguf"}))
+    plain = make_run(tmp_path, "c-public", "public", base="./models/smollm2")
+    assert run_holdings(plain, ("train",)).level == "public"

@@ -44,6 +44,19 @@ def gguf_pythonpath(runtime: ManagedEnv, scratch: Path) -> str:
     return os.pathsep.join([str(scratch), pythonpath])
 
 
+def _inherited_access(gguf: Path) -> dict[str, Any]:
+    """The level and run a GGUF that Seshat exported carries (nothing for a third-party file)."""
+    from seshat.gguf_header import GGUFHeaderError, read_metadata
+
+    try:
+        meta = read_metadata(gguf, ("seshat.access_level", "seshat.run_id"))
+    except (OSError, GGUFHeaderError):
+        return {}
+    if "seshat.access_level" not in meta:
+        return {}
+    return {"access_level": meta["seshat.access_level"], "from_run": meta.get("seshat.run_id")}
+
+
 def import_gguf(
     gguf: Path,
     out: Path,
@@ -104,6 +117,7 @@ def import_gguf(
                 "read_with": f"transformers in the {backend}-{device} env",
                 **facts,
                 **(about or {}),
+                **_inherited_access(gguf),
             },
         )
         replace_dir(scratch, out)
