@@ -65,14 +65,24 @@ def test_an_alias_bomb_a_deep_nest_and_a_huge_config_are_refused(project: Path) 
         assert done.returncode == 1 and "Traceback" not in done.stderr, (what, done.stderr[-500:])
 
 
+# the tiny project is one document: split by record (by document, it would all go to one split)
+ONE_DOCUMENT = ("splits.group_by=record",)
+
+
 def _tiny_data_project(project: Path) -> Path:
-    raw = project / "data" / "raw" / "texts.txt"
-    raw.write_text("".join(f"Frase número {i}.\n" for i in range(60)), encoding="utf-8")
+    raw = project / "data" / "raw"
+    (raw / "texts.txt").write_text(
+        "".join(f"Nete {i} jakon.\n" for i in range(60)), encoding="utf-8"
+    )
+    (raw / "texts.es.txt").write_text(
+        "".join(f"El día {i} es bueno.\n" for i in range(60)), encoding="utf-8"
+    )
     config = project / "seshat.yaml"
     config.write_text(
         config.read_text(encoding="utf-8").replace(
             "sources: []",
-            "sources:\n  - {id: texts, path: data/raw/texts.txt, format: plain, access: public}",
+            "sources:\n  - {id: texts, path: data/raw/texts.txt, format: parallel, access: public,"
+            " options: {translation: data/raw/texts.es.txt}}",
             1,
         ),
         encoding="utf-8",
@@ -82,13 +92,13 @@ def _tiny_data_project(project: Path) -> Path:
 
 def test_damaged_stamps_and_manifests_make_the_stage_run_again(project: Path) -> None:
     _tiny_data_project(project)
-    assert run_cli("data", "run", "-C", str(project)).returncode == 0
+    assert run_cli("data", "run", "-C", str(project), *ONE_DOCUMENT).returncode == 0
     for damaged in (
         project / "data" / "records" / "manifest.json",
         *project.glob("data/*/.stamp.json"),
     ):
         damaged.write_text('{"torn": ', encoding="utf-8")
-    done = run_cli("data", "run", "-C", str(project))
+    done = run_cli("data", "run", "-C", str(project), *ONE_DOCUMENT)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
 
 
@@ -105,7 +115,9 @@ def test_a_bad_pinned_test_file_is_named(project: Path, content: str | None, say
     pinned = project / "data" / "raw" / "test.jsonl"
     if content is not None:
         pinned.write_text(content, encoding="utf-8")
-    done = run_cli("data", "run", "-C", str(project), "splits.test_file=data/raw/test.jsonl")
+    done = run_cli(
+        "data", "run", "-C", str(project), "splits.test_file=data/raw/test.jsonl", *ONE_DOCUMENT
+    )
     assert done.returncode == 1 and says in done.stderr and "Traceback" not in done.stderr
 
 
@@ -113,7 +125,7 @@ def test_a_link_planted_as_a_scratch_folder_is_removed_not_followed(
     project: Path, tmp_path: Path
 ) -> None:
     _tiny_data_project(project)
-    assert run_cli("data", "run", "-C", str(project)).returncode == 0
+    assert run_cli("data", "run", "-C", str(project), *ONE_DOCUMENT).returncode == 0
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("mine", encoding="utf-8")
@@ -123,3 +135,45 @@ def test_a_link_planted_as_a_scratch_folder_is_removed_not_followed(
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
     assert (out / "train.jsonl").is_file()
+
+
+def test_a_pipeline_that_makes_nothing_fails_with_a_paragraph(project: Path) -> None:
+    (project / "data" / "raw" / "empty.txt").write_text("", encoding="utf-8")
+    config = project / "seshat.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace(
+            "sources: []",
+            "sources:\n  - {id: e, path: data/raw/empty.txt, format: plain, access: public}",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    done = run_cli("data", "run", "-C", str(project))
+    assert done.returncode == 1 and "gave no records" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_empty_train_split_fails_with_where_the_records_went(project: Path) -> None:
+    """One document and group_by: document put everything in one split; train is empty."""
+    _tiny_data_project(project)
+    done = run_cli("data", "run", "-C", str(project), "splits.group_by=document")
+    assert done.returncode == 1 and "has no example" in done.stderr, done.stdout + done.stderr
+    assert "group_by: record" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_records_that_fit_no_task_are_explained(project: Path) -> None:
+    (project / "data" / "raw" / "mono.txt").write_text(
+        "".join(f"Nete {i} jakon.\n" for i in range(40)), encoding="utf-8"
+    )
+    config = project / "seshat.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "sources: []",
+            "sources:\n  - {id: m, path: data/raw/mono.txt, format: plain, access: public}",
+            1,
+        ),
+        encoding="utf-8",
+    )
+    done = run_cli("data", "run", "-C", str(project), *ONE_DOCUMENT)
+    assert done.returncode == 1 and "fit no task" in done.stderr, done.stderr

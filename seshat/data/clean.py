@@ -176,7 +176,7 @@ def clean(project: LoadedProject) -> dict[str, Any]:
         per_source[path.stem] = dict(sorted(counts.items()))
         flags.update({k: v for k, v in counts.items() if k != "records"})
     report = {
-        "records": sum(s["records"] for s in per_source.values()),
+        "records": sum(s.get("records", 0) for s in per_source.values()),
         "flags": dict(sorted(flags.items())),
         "blocking": sorted(BLOCKING),
         "sources": per_source,

@@ -22,7 +22,7 @@ from seshat.data.clean import CLEAN, clean
 from seshat.data.format import format_splits
 from seshat.data.ingest import RECORDS, ingest
 from seshat.data.split import SPLITS_DIR, split
-from seshat.errors import SeshatError
+from seshat.errors import DataError, SeshatError
 from seshat.stamps import file_blocks, sha256_file
 from seshat.templating import template_dirs
 from seshat.yamlio import atomic_write_text
@@ -149,6 +149,14 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
         )
     for warning in (w for r in results for w in r.warnings):
         log.warning("%s", warning)
+    if results and sum(r.segments for r in results) == 0:
+        found = ", ".join(f"{r.source}: {r.files} file(s), 0 records" for r in results)
+        raise DataError(
+            f"The sources gave no records at all ({found}), so there is nothing to clean, split "
+            "or train on.",
+            "check each source's `path` and `format` in seshat.yaml (a folder is read for the "
+            "format's file endings, e.g. .txt for plain; `seshat data status` shows what was read)",
+        )
     done: list[tuple[str, str, Any]] = [
         ("ingest", "ran", {r.source: "unchanged" if r.skipped else r.segments for r in results})
     ]
@@ -166,4 +174,45 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
             stage.output(project) / STAMP, json.dumps(record, indent=2, sort_keys=True) + "\n"
         )
         done.append((stage.name, "ran", summary))
+        if stage.name == "format":
+            _refuse_an_empty_train_split(project, summary)
     return done
+
+
+def _refuse_an_empty_train_split(project: LoadedProject, summary: Any) -> None:
+    """A run of the pipeline that ends with no training example fails, saying where they went.
+
+    Raises:
+        DataError: The train split has no example.
+    """
+    train = ((summary or {}).get("splits") or {}).get("train") or {}
+    if train.get("examples", 0) > 0:
+        return
+    try:
+        split_counts = json.loads(
+            (project.root / SPLITS_DIR / "manifest.json").read_text(encoding="utf-8")
+        ).get("counts", {})
+    except (OSError, json.JSONDecodeError, AttributeError):
+        split_counts = {}
+    records = int(split_counts.get("train", 0) or 0)
+    if records:
+        why = (
+            f"its {records} records fit no task (a translation task needs a translation, "
+            "glossing needs morphemes and glosses, a dictionary task needs a definition; "
+            f"{train.get('flagged_records_left_out', 0)} were left out by cleaning flags)"
+        )
+        hint = (
+            "add what the tasks need (a `parallel` source, a dictionary, glossed text), or check "
+            "the weights under `tasks:` in seshat.yaml"
+        )
+    else:
+        why = f"the split holds no record at all (records per split: {split_counts or 'none'})"
+        hint = (
+            "with few documents, split by record (`splits.group_by: record`), or add data; "
+            "`seshat data status` shows how the records were split"
+        )
+    raise DataError(
+        f"The formatted train split {project.spec.data.train} has no example: {why}, so there "
+        "is nothing to train on.",
+        hint,
+    )
