@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seshat import machine
+from seshat.process.runner import run_captured
 
 GB = 1e9
 # disk a first build of each managed env takes (measured on 2 cores, CPU torch)
@@ -48,15 +48,7 @@ class Probe:
 
     def run(self, argv: list[str], timeout: float = 120.0) -> tuple[int, str]:
         """Run a command; (exit code, stdout and stderr). 127: could not start; 124: time-out."""
-        try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=timeout, check=False
-            )
-        except OSError as exc:
-            return 127, str(exc)
-        except subprocess.TimeoutExpired:
-            return 124, f"no answer within {timeout:.0f} s"
-        return done.returncode, (done.stdout + done.stderr).strip()
+        return run_captured(argv, timeout)
 
     def read(self, path: str) -> str | None:
         """A small text file's content, else None."""

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
-import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from seshat.errors import BackendEnvError
 from seshat.machine import cpu_identity, cpu_model, kernel_features
 from seshat.paths import PACKAGE_DIR, seshat_home
+from seshat.process.runner import run_captured
 from seshat.yamlio import atomic_write_text
 
 SCRIPT = PACKAGE_DIR / "envs" / "scripts" / "llamacpp_smoke.py"
@@ -96,18 +96,7 @@ def recorded(env_path: Path) -> dict[str, Any] | None:
 
 def _run(python: Path, *args: str | Path, timeout: float = TIMEOUT) -> tuple[int, str]:
     """Run the smoke script; (exit code, its output). A time-out counts as exit code 124."""
-    try:
-        done = subprocess.run(
-            [str(python), str(SCRIPT), *map(str, args)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            env=os.environ | {"PYTHONUNBUFFERED": "1"},
-        )
-    except subprocess.TimeoutExpired:
-        return 124, f"no answer within {timeout:.0f} s"
-    return done.returncode, (done.stdout + done.stderr).strip()
+    return run_captured([python, SCRIPT, *args], timeout, {"PYTHONUNBUFFERED": "1"})
 
 
 def _what(code: int, output: str) -> str:
@@ -190,9 +179,16 @@ def refusal(result: SmokeResult, env_path: Path, flags: frozenset[str] | None = 
 
 
 def ensure(
-    env_path: Path, python: Path, source: Path, version: str, force: bool = False
+    env_path: Path,
+    python: Path,
+    source: Path,
+    version: str,
+    force: bool = False,
+    on_start: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Run the smoke test unless a passing one is recorded for these libraries; refuse a failure.
+
+    ``on_start`` is called when the test does run (nothing passing is recorded).
 
     Raises:
         BackendEnvError: A type crashed or generated nothing (the paragraph names the rebuild).
@@ -200,6 +196,8 @@ def ensure(
     found = None if force else recorded(env_path)
     if found is not None and found.get("passed"):
         return found
+    if on_start is not None:
+        on_start()
     result = run_smoke(env_path, python, source, version)
     if not result.passed:
         raise BackendEnvError(

@@ -28,12 +28,16 @@ def smoke_check(env: ManagedEnv, force: bool, on_step: Callable[[str], None] | N
         if on_step is not None:
             on_step(f"smoke test skipped: {exc.message} (`seshat doctor` shows it)")
         return
-    if (force or llamacpp_smoke.recorded(env.path) is None) and on_step is not None:
-        on_step(
-            f"smoke test: generate with {', '.join(llamacpp_smoke.TYPES)} GGUFs (a few seconds)"
-        )
     version = llamacpp.pinned_version(LLAMACPP.requirements(env.device))
-    llamacpp_smoke.ensure(env.path, env.python, source, version, force=force)
+    starting = f"smoke test: generate with {', '.join(llamacpp_smoke.TYPES)} GGUFs (a few seconds)"
+    llamacpp_smoke.ensure(
+        env.path,
+        env.python,
+        source,
+        version,
+        force=force,
+        on_start=(lambda: on_step(starting)) if on_step is not None else None,
+    )
 
 
 LLAMACPP = Recipe(

@@ -139,3 +139,31 @@ def run_json(
         if line.startswith("{"):
             return json.loads(line)
     raise ModelError(f"{what} printed no result; see {log_path}.", hint)
+
+
+def run_captured(
+    argv: Sequence[str | os.PathLike[str]],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int, str]:
+    """Run a short command and keep its output: ``(exit code, stdout and stderr, stripped)``.
+
+    Never raises for the command's sake: 127 when it cannot start, 124 when it outlasts
+    ``timeout`` (it is killed), a negative code when a signal ended it.
+    """
+    full_env = dict(os.environ) | dict(env or {})
+    try:
+        done = subprocess.run(
+            [os.fspath(a) for a in argv],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+            env=full_env,
+        )
+    except OSError as exc:
+        return 127, str(exc)
+    except subprocess.TimeoutExpired:
+        return 124, f"no answer within {timeout:.0f} s"
+    return done.returncode, (done.stdout + done.stderr).strip()
