@@ -7,7 +7,6 @@ decides on these facts takes them as arguments where tests must stay machine-ind
 from __future__ import annotations
 
 import hashlib
-import os
 import platform
 import re
 import shutil
@@ -60,14 +59,6 @@ def cpu_identity() -> str:
     found = re.search(r"^(?:flags|Features)\s*:\s*(.*)$", _cpuinfo(), re.MULTILINE)
     text = f"{cpu_model()}|{found.group(1) if found else ''}"
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def cores() -> int:
-    """The CPU cores this process may use (its affinity mask, else the machine's count)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def memory_bytes() -> tuple[int | None, int | None]:

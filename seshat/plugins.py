@@ -39,8 +39,3 @@ def load_backend_class(name: str) -> Any:
         KeyError: No trainer of that name is registered.
     """
     return _entry_points()[name].load()
-
-
-def forget() -> None:
-    """Read the entry points again on next use (after a package was installed)."""
-    _entry_points.cache_clear()

@@ -70,16 +70,19 @@ def prepare(project: LoadedProject) -> Prepared:
             "fix the path, put a Hugging Face model folder there (config.json + weights + tokenizer), "
             "or use a hub id such as 'Qwen/Qwen3-14B'",
         )
+    resolved = resolve(spec.profile, project.root, trainer_python(backend.name))
+    return Prepared(project, backend, resolved, make_plan(spec, resolved.profile, project.root))
+
+
+def trainer_python(backend: str) -> Path | None:
+    """The Python of the trainer's installed env that an alias profile asks (GPU builds first)."""
     from seshat.environments import find_env
 
-    python = None
     for device in ("rocm", "cuda", "cpu"):
-        env = find_env(backend.name, device)
+        env = find_env(backend, device)
         if env is not None:
-            python = env.python
-            break
-    resolved = resolve(spec.profile, project.root, python)
-    return Prepared(project, backend, resolved, make_plan(spec, resolved.profile, project.root))
+            return env.python
+    return None
 
 
 def render(

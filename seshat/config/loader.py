@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from seshat.config.models import Project
+from seshat.config.models import AccessPolicy, Project
 from seshat.config.overrides import apply_overrides
 from seshat.errors import ConfigError
 from seshat.yamlio import KeyPath, load_yaml_with_lines
@@ -110,9 +110,9 @@ def _refuse_rules_loosened_without_a_reason(
     from seshat.kinds import LEVELS
 
     try:
-        written = Project.model_validate(data).access
+        written = AccessPolicy.model_validate(data.get("access") or {})
     except ValidationError:
-        return  # the file alone is incomplete; the merged spec validated, nothing to compare
+        written = AccessPolicy()  # the file's own section is invalid: compare with the defaults
     for destination, level in spec.access.rules.items():
         before = written.limit(destination)
         if LEVELS.index(level.value) > LEVELS.index(before.value) and (

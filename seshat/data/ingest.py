@@ -89,6 +89,10 @@ def input_files(root: Path, source: Source) -> list[Path]:
         files = [path]
     for file in files:
         _check_confined(root, source, file)
+    if source.outside_project and not path.resolve().is_relative_to(root.resolve()):
+        log.warning(
+            "source %s reads %s, outside the project: %s", source.id, path, source.outside_project
+        )
     return files
 
 
@@ -148,20 +152,13 @@ def _check_confined(root: Path, source: Source, path: Path) -> None:
     import stat
 
     resolved = path.resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        if not source.outside_project:
-            raise ReaderError(
-                f"source {source.id!r}: {path} leads outside the project ({resolved}). Seshat "
-                "reads only files inside the project folder, so that a mistake or a shared "
-                "project cannot pull in other files (secrets, system files).",
-                "copy the files under data/raw/, or, for a shared drive, give the reason in "
-                f'`outside_project: "who decided, and why"` of source {source.id!r}',
-            )
-        log.warning(
-            "source %s reads %s outside the project: %s",
-            source.id,
-            resolved,
-            source.outside_project,
+    if not resolved.is_relative_to(root.resolve()) and not source.outside_project:
+        raise ReaderError(
+            f"source {source.id!r}: {path} leads outside the project ({resolved}). Seshat "
+            "reads only files inside the project folder, so that a mistake or a shared "
+            "project cannot pull in other files (secrets, system files).",
+            "copy the files under data/raw/, or, for a shared drive, give the reason in "
+            f'`outside_project: "who decided, and why"` of source {source.id!r}',
         )
     if resolved.is_dir():
         return

@@ -109,7 +109,11 @@ def needs_of(project: Any) -> Needs:
         prepared = prepare(project)
     except ConfigError:  # no local model yet (the quickstart imports it later): no plan
         prepared = None
-    profile = prepared.resolved.profile if prepared else resolve_profile(spec.profile, project.root)
+    profile = (
+        prepared.resolved.profile
+        if prepared
+        else resolve_profile(spec.profile, project.root, spec.backend)
+    )
     langs: list[str] = []
     for source in spec.sources:
         if source.format.value in OCR_FORMATS:
@@ -132,18 +136,9 @@ def needs_of(project: Any) -> Needs:
     )
 
 
-def resolve_profile(name: str, root: Path) -> Any:
-    """The concrete profile for ``name`` on this machine (an alias asks the installed env)."""
-    from seshat.environments import find_env
-    from seshat.plugins import backend_names
+def resolve_profile(name: str, root: Path, backend: str) -> Any:
+    """The concrete profile for ``name`` on this machine (an alias asks the trainer's env)."""
     from seshat.profiles import resolve
+    from seshat.trainer_config import trainer_python
 
-    env = next(
-        (
-            e
-            for e in (find_env(b, d) for b in backend_names() for d in ("rocm", "cuda", "cpu"))
-            if e
-        ),
-        None,
-    )
-    return resolve(name, root, env.python if env else None).profile
+    return resolve(name, root, trainer_python(backend)).profile

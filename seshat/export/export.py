@@ -293,6 +293,10 @@ def export_run(
         files = {unquantized: f"model-{unquantized}.gguf"}
         say(f"converting to GGUF ({outtype}) with llama.cpp's converter")
         convert(model_dir, backend_env, runtime_env, scratch / files[unquantized], outtype, log)
+        # the level and lineage go into the unquantized file; quantizing copies them into each
+        gguf_keys = _gguf_keys(run, held.level, [a.name for a in ancestors(run.path)])
+        say("writing the access level and lineage into the GGUF")
+        stamp_gguf(runtime_env, scratch / files[unquantized], gguf_keys, log)
         for quant in quants:
             if quant.upper() == unquantized:
                 continue
@@ -320,11 +324,7 @@ def export_run(
             record["quality"] = _quality(run, runtime_env, scratch, files, dev_limit, say)
         record["access"] = held.level
         record["access_decision"] = {"limit": decision.limit, "override": decision.override}
-        say("writing the access level and lineage into each GGUF")
-        lineage = [a.name for a in ancestors(run.path)]
-        for name in files.values():
-            stamp_gguf(runtime_env, scratch / name, _gguf_keys(run, held.level, lineage), log)
-        record["gguf_metadata"] = _gguf_keys(run, held.level, lineage)
+        record["gguf_metadata"] = gguf_keys
         hashes = file_manifest(scratch, {q: Path(f) for q, f in files.items()})
         record["sha256"] = {q: entry["sha256"] for q, entry in hashes.items()}
         record["exported_at"] = utc_now()

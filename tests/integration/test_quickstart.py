@@ -101,3 +101,28 @@ def test_the_gguf_is_exported_verified_and_translates(quickstart: tuple[Path, di
     translations = record["translations"]
     assert len(translations) == 5 and all(t["input"] and t["reference"] for t in translations)
     assert Path(record["report"]).is_file()
+
+
+def test_just_train_in_the_quickstart_folder(quickstart: tuple[Path, dict, str]) -> None:
+    """The usage the docs show, from the user's project with the real `just` (README's ./run)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    folder, _, _ = quickstart
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    just = shutil.which("just", path=path)
+    assert just, "rust-just is a dev dependency: `./run` installs it"
+    done = subprocess.run(
+        [just, "train", "profile=strix-halo", "training.max_steps=2"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=os.environ | {"PATH": path, "COLUMNS": "200"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    said = done.stdout + done.stderr
+    assert "'strix-halo' -> 'strix-halo-cpu'" in said and "succeeded" in said
