@@ -36,5 +36,16 @@ class SourceFormat(StrEnum):
     xigt = "xigt"
 
 
+# kinds of record a reader produces (``Segment.kind``)
+RECORD_KINDS: tuple[str, ...] = (
+    "sentence",
+    "dictionary_entry",
+    "example",
+    "igt",
+    "transcript",
+    "text",
+    "wordlist",
+)
+
 # access levels from open to closed (the gate's order)
 LEVELS: tuple[str, ...] = tuple(level.value for level in AccessLevel)

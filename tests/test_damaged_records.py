@@ -155,11 +155,27 @@ def test_a_pipeline_that_makes_nothing_fails_with_a_paragraph(project: Path) -> 
 
 
 def test_an_empty_train_split_fails_with_where_the_records_went(project: Path) -> None:
-    """One document and group_by: document put everything in one split; train is empty."""
+    """The only source pinned to test leaves train empty: a paragraph, exit 1."""
     _tiny_data_project(project)
-    done = run_cli("data", "run", "-C", str(project), "splits.group_by=document")
+    config = project / "seshat.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("options: {", "options: {split: test, "), encoding="utf-8")
+    done = run_cli("data", "run", "-C", str(project))
     assert done.returncode == 1 and "has no example" in done.stderr, done.stdout + done.stderr
-    assert "group_by: record" in done.stderr and "Traceback" not in done.stderr
+    assert "no record at all" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_one_document_is_cut_into_blocks_to_meet_the_shares(project: Path) -> None:
+    """One document of 60 records cannot give 5 % dev and test whole: blocks of records do."""
+    _tiny_data_project(project)
+    done = run_cli("data", "run", "-C", str(project), "splits.dev=0.1", "splits.test=0.1")
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((project / "data/splits/manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"] == {"train": 48, "dev": 6, "test": 6}
+    assert manifest["unit"] != "document" and "could not meet" in manifest["refined"]
+    strict = run_cli("data", "run", "-C", str(project), "splits.strict=true")
+    assert strict.returncode == 1 and "splits.strict: false" in strict.stderr
+    assert "Traceback" not in strict.stderr
 
 
 def test_records_that_fit_no_task_are_explained(project: Path) -> None:

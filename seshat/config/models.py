@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import difflib
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
+from seshat.config.reader_options import READER_OPTIONS, options_for
 from seshat.kinds import AccessLevel, SourceFormat
 from seshat.plugins import backend_names
 
@@ -74,6 +83,30 @@ class Source(Strict):
         description="Per-record levels that override `access`, keyed by the record's own id "
         "(Toolbox ref, entry guid, annotation id), 'file:line', or Seshat's record id.",
     )
+
+    @model_validator(mode="after")
+    def _options(self) -> Source:
+        # each format's options are a strict model: a misspelled option is an error, not ignored
+        try:
+            options_for(self.format, self.options)
+        except ValidationError as exc:
+            known = list(READER_OPTIONS[self.format].model_fields)
+
+            def problem(error: dict) -> str:
+                key = ".".join(map(str, error["loc"]))
+                if error["type"] != "extra_forbidden":
+                    return f"options.{key}: {error['msg']}"
+                close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                return f"options.{key} is not an option of this format{hint}"
+
+            problems = "; ".join(problem(e) for e in exc.errors())
+            known = ", ".join(known)
+            raise ValueError(
+                f"source {self.id!r} ({self.format.value}): {problems}. Options of "
+                f"{self.format.value}: {known} (`seshat config formats` lists them)"
+            ) from None
+        return self
 
 
 class Destination(StrEnum):
@@ -204,9 +237,23 @@ class Splits(Strict):
     test: float = Field(default=0.05, ge=0, lt=0.5, description="Fraction for the test split.")
     seed: int = Field(default=13, description="Seed of the deterministic split.")
     group_by: Literal["document", "entry", "record"] = Field(
-        default="document", description="Unit kept whole within one split."
+        default="document",
+        description="Unit kept whole within one split. When too few or too unequal units cannot "
+        "meet the shares (within 2 points), documents are cut into blocks of records, then "
+        "records (said in data/splits/manifest.json), unless `strict`.",
     )
-    test_file: Path | None = Field(default=None, description="Pin your own test set (JSONL).")
+    strict: bool = Field(
+        default=False,
+        description="Refuse, instead of refining the unit, when group_by cannot meet the shares.",
+    )
+    test_file: Path | None = Field(
+        default=None,
+        description="Pin your own test set: records whose cleaned text is in this file (JSONL of "
+        '{"text": ...}, or plain text, one sentence per line) go to test.',
+    )
+    dev_file: Path | None = Field(
+        default=None, description="Pin your own dev set (as `test_file`)."
+    )
 
 
 class Cleaning(Strict):

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from seshat.kinds import LEVELS
+from seshat.kinds import LEVELS, RECORD_KINDS
 
-KINDS = ("sentence", "dictionary_entry", "example", "igt", "transcript", "text", "wordlist")
+KINDS = RECORD_KINDS
 
 
 class SegmentError(ValueError):

@@ -6,6 +6,8 @@ is collapsed and, unless ``cleaning.punctuation_spacing`` is off, stray spaces a
 are removed. Each check adds a flag with its reason:
 
 - ``empty``: no target text, or a pair without translation where one is expected;
+- ``untranslated`` (informative): an interlinear record with morphemes and glosses but no free
+  translation, kept for glossing and morphology;
 - ``exact_duplicate`` / ``near_duplicate``: the same text and translation seen before (near: the
   same once case, accents, punctuation and spacing are ignored);
 - ``too_long``: more than ``cleaning.max_chars`` characters;
@@ -27,6 +29,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +79,17 @@ class Normaliser:
         return " ".join(text.split())
 
 
+def cleaner(spec: Any) -> Callable[[str], str]:
+    """The text normalisation cleaning applies to a record's text, for other stages to match it.
+
+    (A user's own test sentences are compared with cleaned records after the same changes.)
+    """
+    normalise = Normaliser(spec.language.normalize)
+    if not spec.cleaning.punctuation_spacing:
+        return normalise
+    return lambda text: fix_punctuation_spacing(normalise(text))
+
+
 def loose_key(text: str) -> str:
     """The text without case, accents, punctuation or spacing (for near-duplicates)."""
     return _NOT_ALNUM.sub("", unicodedata.normalize("NFKD", text.casefold()))
@@ -100,6 +114,9 @@ def check(
     text, translation = segment.text, segment.translation or ""
     if not text:
         segment.flag("empty", "no target-language text")
+    elif segment.kind == "igt" and not translation and segment.morphemes and segment.gloss:
+        # glossing and morphology need no translation: kept for them, out of translation tasks
+        segment.flag("untranslated", "no free translation; used for glossing and morphology")
     elif segment.kind in _PAIRED and segment.kind != "transcript" and not translation:
         segment.flag("empty", "no translation")
     exact = hash(f"{text}\x1f{translation}")  # 64-bit hashes: a million keys stay small
@@ -145,7 +162,7 @@ def clean(project: LoadedProject) -> dict[str, Any]:
         raise SeshatError(
             f"There are no ingested records in {root / RECORDS}.", "run `seshat data ingest` first"
         )
-    normalise = Normaliser(spec.language.normalize)
+    clean_text = cleaner(spec)
     alphabet = (
         frozenset(unicodedata.normalize("NFC", spec.language.alphabet).casefold())
         if spec.language.alphabet
@@ -159,14 +176,12 @@ def clean(project: LoadedProject) -> dict[str, Any]:
         counts: Counter[str] = Counter()
         with atomic_writer(root / CLEAN / path.name) as out:
             for segment in read_segments(path):
-                segment.text = normalise(segment.text)
+                segment.text = clean_text(segment.text)
                 if segment.translation is not None:
                     segment.translation = " ".join(
                         unicodedata.normalize("NFC", segment.translation).split()
                     )
-                if spec.cleaning.punctuation_spacing:
-                    segment.text = fix_punctuation_spacing(segment.text)
-                    if segment.translation is not None:
+                    if spec.cleaning.punctuation_spacing:
                         segment.translation = fix_punctuation_spacing(segment.translation)
                 check(segment, spec.cleaning, seen, seen_loose, alphabet)
                 counts["records"] += 1

@@ -30,13 +30,15 @@ from seshat.yamlio import atomic_write_text, atomic_writer
 
 _LEXICAL = ("dictionary_entry", "wordlist")
 _SENTENCES = ("sentence", "example", "igt", "transcript")
+_PUNCT = ".,;:!?¡¿\"'()«»“”"
 
 
 def analysed_word(segment: Segment) -> dict[str, str] | None:
     """A word of an interlinear segment with more than one morpheme, for the morphology task.
 
     The word is chosen by the segment's id (deterministic); its surface form is the text's token
-    when text and breakdown have as many words, else the morphemes joined.
+    when text and breakdown have as many words, else the word of the text the morphemes spell
+    (none: no word).
     """
     if segment.kind != "igt" or not (segment.morphemes and segment.gloss):
         return None
@@ -47,9 +49,17 @@ def analysed_word(segment: Segment) -> dict[str, str] | None:
     if not candidates:
         return None
     k = candidates[int(segment.id[:8], 16) % len(candidates)]
-    words = segment.text.split()
-    surface = words[k] if len(words) == len(morphs) else morphs[k].replace("-", "")
-    return {"form": surface.strip(".,;:!?¡¿\"'()"), "morphemes": morphs[k], "gloss": glosses[k]}
+    words = [w.strip(_PUNCT) for w in segment.text.split()]
+    if len(words) == len(morphs):
+        surface = words[k]
+    else:
+        # text and breakdown disagree on the words: use the morphemes only if they spell a word
+        # of the text, so the prompt never names a word that is not there
+        joined = morphs[k].replace("-", "").replace("=", "").casefold()
+        surface = next((w for w in words if w.casefold() == joined), "")
+    if not surface:
+        return None
+    return {"form": surface, "morphemes": morphs[k], "gloss": glosses[k]}
 
 
 # task -> whether a segment can feed it

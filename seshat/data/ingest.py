@@ -20,6 +20,7 @@ from typing import Any
 from seshat import __version__
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
+from seshat.config.reader_options import options_for
 from seshat.data.readers.base import ReaderContext, ReaderError
 from seshat.data.readers.registry import dependencies, reader_for
 from seshat.stamps import file_blocks, sha256_file
@@ -315,7 +316,7 @@ def context_for(project: LoadedProject, source: Source) -> ReaderContext:
         access=source.access.value,
         communities=list(source.communities),
         license=source.license,
-        options=dict(source.options),
+        options=options_for(source.format, source.options),
         target_codes=(spec.language.code, *spec.language.codes.values()),
         translation_codes=(spec.source_language.code, *spec.source_language.codes.values()),
         target_name=spec.language.name,

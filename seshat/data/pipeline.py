@@ -68,9 +68,14 @@ STAGES = (
         "split",
         lambda p: [
             *_jsonl(CLEAN)(p),
-            *([p.root / p.spec.splits.test_file] if p.spec.splits.test_file else []),
+            *[p.root / f for f in (p.spec.splits.test_file, p.spec.splits.dev_file) if f],
         ],
-        lambda p: p.spec.splits.model_dump(mode="json"),
+        lambda p: [
+            p.spec.splits.model_dump(mode="json"),
+            {s.id: s.options.get("split") for s in p.spec.sources},
+            p.spec.language.normalize,  # pinned texts are cleaned as the records are
+            p.spec.cleaning.punctuation_spacing,
+        ],
         lambda p: p.root / SPLITS_DIR,
         split,
     ),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from seshat.corpus.segment import Provenance, Segment
 from seshat.errors import SeshatError
+from seshat.langcodes import iso639_3
 
 
 class ReaderError(SeshatError):
@@ -35,6 +37,8 @@ class ReaderContext:
         translation_name: The source language's name.
         record_access: Per-record levels that override ``access`` (keys: the record's own id,
             ``file:line``, or the segment id).
+        left_out: What the reader did not read, counted by reason (for the ingest receipt).
+        languages: Gloss and translation fields found, counted by ``field:language``.
     """
 
     root: Path
@@ -49,6 +53,31 @@ class ReaderContext:
     translation_name: str = ""
     record_access: dict[str, str] = field(default_factory=dict)
     matched_access_keys: set[str] = field(default_factory=set)
+    left_out: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+
+    def leave_out(self, what: str, count: int = 1) -> None:
+        """Count something of the source that is not read, and why (the ingest receipt says it)."""
+        if count:
+            self.left_out[what] += count
+
+    def is_source_language(self, code: str | None) -> bool:
+        """Whether ``code`` (ISO 639-1 or -3, any case) names the project's source language.
+
+        With no source language known (a reader used on its own), every language is taken.
+        """
+        if not self.translation_codes:
+            return True
+        if not code:
+            return False
+        ours = {c.lower() for c in self.translation_codes} | {
+            iso639_3(c) or "" for c in self.translation_codes
+        }
+        return code.lower() in ours or (iso639_3(code) or "?") in ours
+
+    def saw_language(self, field_name: str, code: str, count: int = 1) -> None:
+        """Count a gloss/translation field found in language ``code`` (read or not)."""
+        self.languages[f"{field_name}:{code}"] += count
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the project when inside it."""

@@ -43,7 +43,11 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     """
     folder = path.parent if path.is_file() else path
     languages = _table(folder, "languages.csv", ctx)
-    wanted = {w.lower() for w in (ctx.option("language"), ctx.target_name, *ctx.target_codes) if w}
+    # the option chooses the one language; without it, the project's target language
+    asked = ctx.option("language")
+    wanted = {
+        str(w).lower() for w in ((asked,) if asked else (ctx.target_name, *ctx.target_codes)) if w
+    }
     chosen = {
         row["ID"]
         for row in languages
@@ -55,6 +59,12 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
         raise ReaderError(
             f"{ctx.rel(folder)}: no language matches {sorted(wanted)} (some of its languages: {names}).",
             f"set `options.language` of source {ctx.source_id!r} to an ID, Name or Glottocode",
+        )
+    if len(chosen) > 1:
+        raise ReaderError(
+            f"{ctx.rel(folder)}: {sorted(wanted)} match {len(chosen)} languages "
+            f"({', '.join(sorted(chosen))}); their forms would all be labelled as one language.",
+            f"set `options.language` of source {ctx.source_id!r} to the ID of the one to read",
         )
     parameters = _table(folder, "parameters.csv", ctx)
     header = list(parameters[0]) if parameters else []
@@ -71,9 +81,11 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     forms_path = folder / "forms.csv"
     for row in _table(folder, "forms.csv", ctx):
         if row.get("Language_ID") not in chosen:
+            ctx.leave_out("forms of the wordlist's other languages")
             continue
         form = clean(row.get("Form") or row.get("Value"))
         if not form:
+            ctx.leave_out("rows with an empty form")
             continue
         concept = row.get("Parameter_ID", "")
         yield ctx.segment(

@@ -45,7 +45,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
         (t.get("TIER_ID") for t in tiers if not t.get("PARENT_REF")), None
     )
     translation = ctx.option("translation_tier") or _child_tier(
-        tiers, str(main), ("transl", "ft", "free")
+        tiers, str(main), ("transl", "trans", "ft", "free")
     )
     gloss = ctx.option("gloss_tier") or _child_tier(tiers, str(main), ("gloss", "gl"))
     for name in (main, translation, gloss):
@@ -72,6 +72,24 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
         return by_ref, by_time
 
     translations, gloss_values = values(translation), values(gloss)
+    language = by_id[translation].get("LANG_REF") if translation is not None else None
+    if language:
+        ctx.saw_language("translation", language.rstrip("/").rsplit("/", 1)[-1])
+        if not ctx.is_source_language(language.rstrip("/").rsplit("/", 1)[-1]):
+            ctx.leave_out(
+                f"translations of tier {translation!r} in {language} (not the source language)",
+                len(translations[0]) + len(translations[1]),
+            )
+            translations = ({}, {})
+    for other in tiers:
+        name = other.get("TIER_ID")
+        if name not in (main, translation, gloss):
+            count = sum(1 for _ in other.iter("ANNOTATION"))
+            ctx.leave_out(
+                f"annotations of tier {name!r} ({other.get('LINGUISTIC_TYPE_REF')}), not read: "
+                "set the tier options to use it",
+                count,
+            )
     tier = by_id[main]
     speaker = {"id": tier.get("PARTICIPANT")} if tier.get("PARTICIPANT") else {}
     if tier.get("ANNOTATOR"):

@@ -15,13 +15,20 @@ from seshat.data.readers.base import ReaderContext, clean
 from seshat.data.readers.xmlutil import parse, text_of
 
 
-def _item(element: ET.Element, kind: str, langs: tuple[str, ...] = ()) -> str | None:
+def _item(
+    element: ET.Element, kind: str, langs: tuple[str, ...] = (), strict: bool = False
+) -> str | None:
+    """The item of ``kind`` in the first of ``langs`` found, else the first item (none if strict).
+
+    Morpheme glosses are a metalanguage (any language will do); a free translation is used only
+    in the source language (``strict``).
+    """
     items = [i for i in element.findall("item") if i.get("type") == kind]
     for lang in langs:
         for item in items:
             if item.get("lang") == lang:
                 return text_of(item)
-    return text_of(items[0]) if items else None
+    return text_of(items[0]) if items and not strict else None
 
 
 def _word(word: ET.Element, meaning: tuple[str, ...]) -> tuple[str, str, str]:
@@ -53,11 +60,18 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             if not surface:
                 continue
             lexical = [w for w in words if w[1]]
+            translations = [i for i in phrase.findall("item") if i.get("type") == "gls"]
+            for item in translations:
+                ctx.saw_language("translation", item.get("lang") or "?")
+            translation = _item(phrase, "gls", meaning, strict=True)
+            if translations and translation is None:
+                langs = ", ".join(sorted({i.get("lang") or "?" for i in translations}))
+                ctx.leave_out(f"free translations only in {langs} (not the source language)")
             yield ctx.segment(
                 path,
                 "igt",
                 surface,
-                translation=_item(phrase, "gls", meaning),
+                translation=translation,
                 morphemes=clean(" ".join(w[1] for w in lexical)),
                 gloss=clean(" ".join(w[2] for w in lexical)),
                 record=phrase.get("guid") or _item(phrase, "segnum") or str(number),

@@ -2,7 +2,8 @@
 
 The target-language forms are those whose ``lang`` is one of the project language's codes (or
 ``options.target_lang``); glosses, definitions and example translations are taken in the source
-language (``options.translation_lang``, else the source language's codes, else the first one).
+language only (``options.translation_lang``, else the source language's codes); those in other
+languages are counted in the ingest receipt, never used as a translation.
 """
 
 from __future__ import annotations
@@ -27,6 +28,20 @@ def _pick(elements: list[ET.Element], langs: tuple[str, ...], fallback: bool = T
     return None
 
 
+def _meaning(
+    elements: list[ET.Element], langs: tuple[str, ...], what: str, ctx: ReaderContext
+) -> str | None:
+    """The form in the source language; forms in other languages are counted, never used."""
+    for element in elements:
+        ctx.saw_language(what, element.get("lang") or "?")
+    found = _pick(elements, langs, fallback=False)
+    if found is None and elements:
+        others = sorted({e.get("lang") or "?" for e in elements})
+        plural = {"gloss": "glosses"}.get(what, f"{what}s")
+        ctx.leave_out(f"{plural} only in {', '.join(others)} (not the source language)")
+    return found
+
+
 def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     """Senses as ``dictionary_entry`` segments, examples as ``example`` segments."""
     root = parse(path, ctx, "lift", "a LIFT lexicon")
@@ -37,14 +52,19 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
         unit = entry.find("lexical-unit")
         headword = _pick(unit.findall("form") if unit is not None else [], target)
         if not headword:
+            ctx.leave_out("entries without a headword in the target language")
             continue
         for sense in entry.findall("sense"):
             info = sense.find("grammatical-info")
-            gloss = _pick(sense.findall("gloss"), meaning)
+            gloss = _meaning(sense.findall("gloss"), meaning, "gloss", ctx)
             definition_el = sense.find("definition")
             definition = (
-                _pick(definition_el.findall("form"), meaning) if definition_el is not None else None
+                _meaning(definition_el.findall("form"), meaning, "definition", ctx)
+                if definition_el is not None
+                else None
             )
+            if not (gloss or definition):
+                ctx.leave_out("senses without a gloss or definition in the source language")
             if gloss or definition:
                 yield ctx.segment(
                     path,
@@ -60,7 +80,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
                 text = _pick(example.findall("form"), target)
                 translation_el = example.find("translation")
                 translated = (
-                    _pick(translation_el.findall("form"), meaning)
+                    _meaning(translation_el.findall("form"), meaning, "example translation", ctx)
                     if translation_el is not None
                     else None
                 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,11 @@ def columns(header: list[str], ctx: ReaderContext, where: str) -> dict[str, str]
     Raises:
         ReaderError: A mapped column that is not in the header, or no ``text`` column.
     """
-    mapping = dict(ctx.option("columns") or {})
+    # a column may be named, or numbered from 0 (the only way without a header row)
+    mapping = {
+        field: header[value] if isinstance(value, int) and 0 <= value < len(header) else str(value)
+        for field, value in (ctx.option("columns") or {}).items()
+    }
     if "text" not in mapping:
         found = _guess(header, (ctx.target_name, *ctx.target_codes, "text", "headword", "form"))
         if found:
@@ -64,16 +69,22 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     delimiter = ctx.option("delimiter") or (
         "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     )
-    rows = csv.reader(io.StringIO(read_text(path, ctx), newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(read_text(path, ctx), newline=""), delimiter=delimiter)
+    rows: Iterator[list[str]] = reader
     try:
-        header = next(rows)
+        first = next(reader)
     except StopIteration:
         return
+    with_header = ctx.option("header", True)
+    # without a header row the columns are numbered, and the first row is data
+    header = first if with_header else [str(i) for i in range(len(first))]
+    if not with_header:
+        rows = itertools.chain([first], reader)
     mapping = columns(header, ctx, ctx.rel(path))
     index = {name: i for i, name in enumerate(header)}
     kind = ctx.option("kind", "dictionary_entry")
     for row in rows:
-        line = rows.line_num
+        line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):

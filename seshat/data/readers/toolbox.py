@@ -4,9 +4,11 @@ A record starts at the record marker (``\lx`` for a dictionary, ``\ref`` for int
 detected, or ``options.record_marker``). Interlinear tiers wrapped over several line groups are
 joined. Dictionary fields follow MDF: ``\ps`` starts a sense, ``\ge``/``\gn`` gloss it (English /
 national language), ``\de``/``\dn`` define it, ``\xv`` starts an example translated by
-``\xe``/``\xn``, ``\se`` starts a subentry. ``options.translation`` picks the national (``\gn
-\dn \xn``, the default when present) or English (``\ge \de \xe``) fields; ``options.markers``
-renames any marker, e.g. ``{tx: t, ft: f}``.
+``\xe``/``\xn``, ``\se`` starts a subentry. Only glosses and translations in the project's source
+language are used: ``\ge \de \xe`` are English, ``\gn \dn \xn`` and ``\ft`` are taken as the
+source language unless ``options.marker_languages`` says otherwise (e.g. ``{gn: fr}``);
+``options.translation`` forces the national or English group. ``options.markers`` maps standard
+markers to the file's own, e.g. ``{tx: t, ft: f}``. Markers not used are counted in the receipt.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from seshat.data.readers.base import ReaderContext, ReaderError, clean, read_tex
 
 _FIELD = re.compile(r"^\\([A-Za-z_][\w-]*)\s?(.*)$")
 _IGT = {"tx", "mb", "ge", "ps", "ft"}
+_MDF = {"lx", "ps", "ge", "gn", "de", "dn", "xv", "xe", "xn", "se"}
+_ENGLISH = {"ge", "de", "xe"}
 
 
 @dataclass
@@ -42,7 +46,13 @@ def records(path: Path, ctx: ReaderContext) -> tuple[str, list[Record]]:
     Raises:
         ReaderError: No record marker anywhere in the file.
     """
-    rename = {v: k for k, v in (ctx.option("markers") or {}).items()}
+    mapping = ctx.option("markers") or {}
+    rename = {v: k for k, v in mapping.items()}
+    # a standard marker mapped to another of the file's markers is not read under its own name
+    # (else ``markers: {ft: ftr}`` would merge the file's \ft and \ftr into one translation)
+    for standard, own in mapping.items():
+        if own != standard:
+            rename.setdefault(standard, f"{standard} (replaced by {own})")
     lines = read_text(path, ctx).split("\n")
     parsed: list[tuple[str, str, int]] = []
     for number, line in enumerate(lines, 1):
@@ -54,9 +64,10 @@ def records(path: Path, ctx: ReaderContext) -> tuple[str, list[Record]]:
             marker, value, start = parsed[-1]
             parsed[-1] = (marker, f"{value}\n{line}", start)
     markers = {m for m, _, _ in parsed}
-    marker = ctx.option("record_marker") or (
-        "lx" if "lx" in markers else "ref" if "ref" in markers else None
-    )
+    chosen = ctx.option("record_marker")
+    # the option names the marker as the file writes it (``markers`` renames it to the standard)
+    marker = rename.get(chosen, chosen) if chosen else None
+    marker = marker or ("lx" if "lx" in markers else "ref" if "ref" in markers else None)
     if marker is None or marker not in markers:
         raise ReaderError(
             f"{ctx.rel(path)} has no record marker (neither \\lx nor \\ref"
@@ -80,11 +91,39 @@ def records(path: Path, ctx: ReaderContext) -> tuple[str, list[Record]]:
 def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
     r"""Interlinear segments (``\ref`` records) or dictionary entries and examples (``\lx``)."""
     marker, found = records(path, ctx)
+    used = {marker, "id", *(_MDF if marker == "lx" else _IGT)}
+    unread: dict[str, int] = {}
     for record in found:
+        for name, _value, _line in record.fields:
+            if name not in used:
+                unread[name] = unread.get(name, 0) + 1
         if marker == "lx":
             yield from _entry(path, ctx, record)
         else:
             yield from _interlinear(path, ctx, record, marker)
+    for name, count in sorted(unread.items()):
+        ctx.leave_out(f"\\{name} fields (a marker this reader does not use)", count)
+
+
+def _language(ctx: ReaderContext, marker: str) -> str:
+    r"""The language of a gloss/translation marker: declared, else MDF's convention.
+
+    English markers are English; national markers (and ``\ft``) are assumed to be the source
+    language, unless that is English (MDF's national language is then some other one).
+    """
+    declared = ctx.option("marker_languages") or {}
+    if marker in declared:
+        return str(declared[marker])
+    if marker in _ENGLISH:
+        return "en"
+    if marker != "ft" and ctx.translation_codes and ctx.is_source_language("en"):
+        return "national"
+    return (ctx.translation_codes or ("?",))[0]
+
+
+def _saw(ctx: ReaderContext, marker: str) -> None:
+    declared = marker in (ctx.option("marker_languages") or {})
+    ctx.saw_language(f"\\{marker}", _language(ctx, marker) + ("" if declared else " (assumed)"))
 
 
 def leipzig(tokens: list[str]) -> list[str]:
@@ -116,11 +155,18 @@ def _interlinear(path: Path, ctx: ReaderContext, record: Record, marker: str) ->
         return
     ref = record.first(marker) or str(record.line)
     document = record.text_id or ctx.rel(path)
+    translation = clean(" ".join(tiers.get("ft", [])))
+    if translation:
+        language = _language(ctx, "ft")
+        _saw(ctx, "ft")
+        if not ctx.is_source_language(language):
+            ctx.leave_out(f"free translations in {language} (not the source language)")
+            translation = None
     yield ctx.segment(
         path,
         "igt",
         text,
-        translation=clean(" ".join(tiers.get("ft", []))),
+        translation=translation,
         morphemes=clean(" ".join(leipzig(" ".join(tiers.get("mb", [])).split()))),
         gloss=clean(" ".join(leipzig(" ".join(tiers.get("ge", [])).split()))),
         pos=clean(" ".join(leipzig(" ".join(tiers.get("ps", [])).split()))),
@@ -130,10 +176,29 @@ def _interlinear(path: Path, ctx: ReaderContext, record: Record, marker: str) ->
     )
 
 
+def _group(ctx: ReaderContext, present: set[str]) -> str | None:
+    """The MDF gloss group in the source language: national (gn dn xn) or English (ge de xe)."""
+    national = present & {"gn", "dn", "xn"}
+    english = present & {"ge", "de", "xe"}
+    for group, markers in (("national", national), ("english", english)):
+        if markers and all(ctx.is_source_language(_language(ctx, m)) for m in markers):
+            return group
+    return None if national or english else "national"
+
+
 def _entry(path: Path, ctx: ReaderContext, record: Record) -> Iterator[Segment]:
-    national = {m for m, _, _ in record.fields} & {"gn", "dn", "xn"}
-    wanted = ctx.option("translation", "national" if national else "english")
+    present = {m for m, _, _ in record.fields}
+    for m in sorted(present & {"ge", "gn", "de", "dn", "xe", "xn"}):
+        _saw(ctx, m)
+    wanted = ctx.option("translation") or _group(ctx, present)
     gloss_m, def_m, ex_m = ("gn", "dn", "xn") if wanted == "national" else ("ge", "de", "xe")
+    if wanted is None:
+        ctx.leave_out("entries with glosses in no source-language marker (see marker_languages)")
+        return
+    other = present & ({"ge", "de", "xe"} if wanted == "national" else {"gn", "dn", "xn"})
+    if other:
+        langs = ", ".join(sorted({_language(ctx, m) for m in other}))
+        ctx.leave_out(f"entries' glosses in {langs} (the other MDF gloss fields, not used)")
     main = record.first("lx") or ""
     headword, pos = main, None
     sense: dict[str, str | None] = {}
