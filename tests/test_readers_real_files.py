@@ -124,3 +124,93 @@ def test_xigt_from_a_small_document(tmp_path: Path) -> None:
     assert igt.morphemes == "Nay-ka ai-eykey"
     assert igt.gloss == "I-NOM child-DAT"
     assert igt.translation == "I to the child"
+
+
+def _real_project(project: Path) -> Path:
+    """A project reading five of the real files, its source language English (as theirs)."""
+    import shutil
+
+    raw = project / "data" / "raw"
+    files = {
+        "ginukh": ("ginukh_pear_madi.txt", "toolbox"),
+        "hdi": ("hdi_excerpt.sfm", "toolbox"),
+        "biatah": ("biatah_excerpt.lift", "lift"),
+        "kalamang": ("kalamang_glosses_excerpt.flextext", "flextext"),
+        "turkish": ("turkish.eaf", "elan"),
+    }
+    lines = ["sources:"]
+    for source, (name, fmt) in files.items():
+        shutil.copy(REAL / name, raw / name)
+        lines.append(f"  - {{id: {source}, path: data/raw/{name}, format: {fmt}, access: public}}")
+    config = project / "seshat.yaml"
+    text = config.read_text(encoding="utf-8").replace("sources: []", "\n".join(lines), 1)
+    config.write_text(text, encoding="utf-8")
+    return project
+
+
+def test_the_receipt_accounts_for_what_real_files_hold(project: Path) -> None:
+    import json
+
+    from conftest import run_cli
+
+    _real_project(project)
+    english = ("source_language.code=en", "source_language.name=English", "splits.group_by=record")
+    done = run_cli("data", "run", "-C", str(project), *english)
+    assert done.returncode == 0, done.stderr
+    receipt = json.loads((project / "data/records/receipt.json").read_text(encoding="utf-8"))
+    sources = receipt["sources"]
+    # Ginukh: 18 records; 3 \nt notes (1 in the text header) and 4 \rt are not read; \ft has
+    # text in 4 records, the 14 others are kept for glossing (counted by hand, grep -c '^\\nt')
+    ginukh = sources["ginukh"]
+    assert ginukh["records"] == {"igt": 18}
+    assert ginukh["left_out_by_reader"] == {
+        "\\dt fields before the first record (a header)": 2,
+        "\\sen fields before the first record (a header)": 1,
+        "\\nt fields (a marker this reader does not use)": 2,
+        "\\nt fields before the first record (a header)": 1,
+        "\\rt fields (a marker this reader does not use)": 4,
+    }
+    assert ginukh["without_translation"]["records"] == 14
+    # Hdi, English source: the English fields are used, the French national ones counted
+    hdi = sources["hdi"]
+    assert hdi["records"] == {"dictionary_entry": 70, "example": 69}
+    assert hdi["left_out_by_reader"]["\\dt fields (a marker this reader does not use)"] == 64
+    assert hdi["languages_not_used"] == {
+        "\\dn:national (assumed)": 70,
+        "\\xn:national (assumed)": 21,
+    }
+    # Biatah LIFT: 40 entries, 36 with a lexical unit (4 without: counted, not dropped silently)
+    assert sources["biatah"]["left_out_by_reader"] == {
+        "entries without a headword in the target language": 4
+    }
+    # Kalamang: Dutch and Papuan Malay free translations are found and counted, not used
+    assert set(sources["kalamang"]["languages_not_used"]) == {"translation:nl", "translation:pmy"}
+    # Turkish ELAN: 5 tiers; the transcription and translation tiers are read (9 each), the word,
+    # morpheme and gloss tiers counted (60, 126, 136 annotations)
+    turkish = sources["turkish"]
+    assert turkish["records"] == {"transcript": 9}
+    assert sorted(turkish["left_out_by_reader"].values()) == [60, 126, 136]
+    summary = done.stdout
+    assert "ginukh: 18 igt" in summary and "14 without translation" in summary
+    assert "receipt: data/records/receipt.json" in summary
+
+
+def test_a_folder_of_files_the_format_does_not_read_is_counted(project: Path) -> None:
+    import json
+
+    from conftest import run_cli
+
+    folder = project / "data" / "raw" / "notes"
+    folder.mkdir()
+    (folder / "a.doc").write_bytes(b"x")
+    (folder / "b.doc").write_bytes(b"y")
+    (folder / "c.txt").write_text("Nete jakon.\nJoni.\n", encoding="utf-8")
+    config = project / "seshat.yaml"
+    text = config.read_text(encoding="utf-8")
+    source = "sources:\n  - {id: notes, path: data/raw/notes, format: plain, access: public}"
+    config.write_text(text.replace("sources: []", source, 1), encoding="utf-8")
+    run_cli("data", "run", "-C", str(project), "splits.group_by=record")
+    receipt = json.loads((project / "data/records/receipt.json").read_text(encoding="utf-8"))
+    assert receipt["sources"]["notes"]["left_out_by_reader"] == {
+        "files ending .doc in the folder (plain reads .txt)": 2
+    }

@@ -106,9 +106,21 @@ def clean_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
 def run_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Ingest, clean, split and format: only what is stale (inputs or settings changed)."""
     from seshat.data.pipeline import run_pipeline
+    from seshat.data.receipt import RECEIPT, build, lines
 
-    for stage, action, _ in run_pipeline(load(project_dir, overrides), force=force):
-        click.echo(f"{stage}: {'up to date' if action == 'fresh' else 'ran'}")
+    project = load(project_dir, overrides)
+    try:
+        done = run_pipeline(project, force=force)
+    finally:
+        if (project.root / RECEIPT).is_file():
+            for line in lines(build(project)):
+                click.echo(f"  {line}")
+    click.echo(
+        " · ".join(
+            f"{stage} {'up to date' if action == 'fresh' else 'ran'}" for stage, action, _ in done
+        )
+        + f" (receipt: {RECEIPT})"
+    )
 
 
 @data.command("export")
@@ -181,7 +193,13 @@ def status_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     for stage in STAGES:
         what = ", ".join(f"{k} {v}" for k, v in reports[stage.name].items())
         table.add_row(stage.name, state(project, stage), what)
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    from seshat.data.receipt import build, lines
+
+    console.print("[bold]Receipt[/] (what each source gave, what was left out and why):")
+    for line in lines(build(project), full=True):
+        console.print(f"  {line}", markup=False, highlight=False)
 
 
 @data.command("ocr")

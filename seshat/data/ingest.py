@@ -60,6 +60,22 @@ class SourceResult:
     errors: list[str] = field(default_factory=list)
     skipped: bool = False
     warnings: list[str] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+
+
+def other_files(root: Path, source: Source) -> dict[str, int]:
+    """Files of a folder source that its format does not read, counted by suffix."""
+    path = root / source.path
+    if source.format.value == "cldf" or not path.is_dir():
+        return {}
+    suffixes = SUFFIXES.get(source.format.value, ())
+    found: Counter[str] = Counter(
+        p.suffix.lower() or "(no suffix)"
+        for p in path.rglob("*")
+        if p.is_file() and p.suffix.lower() not in suffixes and not p.name.startswith(".")
+    )
+    return dict(sorted(found.items()))
 
 
 def input_files(root: Path, source: Source) -> list[Path]:
@@ -255,8 +271,16 @@ def ingest(
             result.skipped = True
             result.segments, result.files = previous["segments"], previous["files"]
             result.kinds = previous.get("kinds", {})
+            result.left_out = previous.get("left_out", {})
+            result.languages = previous.get("languages", {})
             continue
         kinds: Counter[str] = Counter()
+        for suffix, count in other_files(root, source).items():
+            ctx.leave_out(
+                f"files ending {suffix} in the folder ({source.format.value} reads "
+                f"{' '.join(SUFFIXES.get(source.format.value, ()))})",
+                count,
+            )
         with atomic_writer(root / output) as handle:
             for path in files:
                 try:
@@ -278,6 +302,8 @@ def ingest(
                 result.files += 1
                 result.segments += len(lines)
         result.kinds = dict(sorted(kinds.items()))
+        result.left_out = dict(sorted(ctx.left_out.items()))
+        result.languages = dict(sorted(ctx.languages.items()))
         unmatched = sorted(set(ctx.record_access) - ctx.matched_access_keys)
         if unmatched and not result.errors:
             # fail closed: a level meant for a record that was not found is not silently dropped
@@ -299,6 +325,8 @@ def ingest(
                 "segments": result.segments,
                 "files": result.files,
                 "kinds": result.kinds,
+                "left_out": result.left_out,
+                "languages": result.languages,
                 "output": result.output,
                 "sha256": sha256_file(root / output),
             }

@@ -21,6 +21,7 @@ from seshat.config.loader import LoadedProject
 from seshat.data.clean import CLEAN, clean
 from seshat.data.format import format_splits
 from seshat.data.ingest import RECORDS, ingest
+from seshat.data.receipt import write as write_receipt
 from seshat.data.split import SPLITS_DIR, split
 from seshat.errors import DataError, SeshatError
 from seshat.stamps import file_blocks, sha256_file
@@ -179,8 +180,10 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
             stage.output(project) / STAMP, json.dumps(record, indent=2, sort_keys=True) + "\n"
         )
         done.append((stage.name, "ran", summary))
-        if stage.name == "format":
-            _refuse_an_empty_train_split(project, summary)
+    write_receipt(project)
+    formatted = next((summary for name, action, summary in done if name == "format"), None)
+    if formatted is not None:
+        _refuse_an_empty_train_split(project, formatted)
     return done
 
 

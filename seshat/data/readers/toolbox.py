@@ -85,6 +85,8 @@ def records(path: Path, ctx: ReaderContext) -> tuple[str, list[Record]]:
             found.append(Record(item[2], text_id))
         if found:
             found[-1].fields.append(item)
+        elif item[0] not in ("_sh", "id"):
+            ctx.leave_out(f"\\{item[0]} fields before the first record (a header)")
     return marker, found
 
 
