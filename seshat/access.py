@@ -22,7 +22,7 @@ from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.errors import SeshatError
 from seshat.kinds import LEVELS
 from seshat.run_records import read_spec
-from seshat.stamps import utc_now
+from seshat.stamps import sha256_file, utc_now
 
 UNKNOWN_SOURCE = "(a split without its .meta.jsonl sidecar: origin unknown)"
 ACCESS_FILE = "access.json"
@@ -185,6 +185,9 @@ def run_holdings(
         return held
     record = json.loads(path.read_text(encoding="utf-8"))
     held = Holdings()
+    disagreement = _recomputed_disagrees(run_path, record)
+    if disagreement:
+        held.add(f"({disagreement})", LEVELS[-1])
     for name in splits:
         part = record["splits"].get(name)
         if part is None:
@@ -207,28 +210,77 @@ def run_holdings(
         for source, by_level in inherited.counts.items():
             for level, count in by_level.items():
                 held.add(f"{source} (via run {ancestor.name})", level, n=count)
-    imported = _imported_level(run_path.parent.parent, _base_of(run_path))
+    base, declared = _base_of(run_path)
+    imported = _imported_level(run_path.parent.parent, base, declared)
     if imported is not None:
-        held.add(f"(its base model, imported from a GGUF of run {imported[1]})", imported[0])
+        held.add(f"({imported[1]})", imported[0])
     return held
 
 
-def _base_of(run_path: Path) -> str:
-    """``model.base`` of a run's recorded spec ('' when it cannot be read)."""
+def _recomputed_disagrees(run_path: Path, record: Mapping[str, Any]) -> str | None:
+    """Why a run's ``access.json`` cannot be trusted, or None when it matches what it records.
+
+    The gate does not trust a level it can recompute: where a split's sidecar is still the one
+    the run recorded (its sha256 in ``inputs.json``), the holdings are recomputed from it and
+    must equal the stored ones. A split the run recorded but ``access.json`` lacks, or stored
+    counts that differ, mean the file was edited: the run then counts as sacred.
+    """
+    from seshat.run_records import RunRecordError, read_json
+
+    try:
+        inputs = read_json(run_path, "inputs.json").get("data") or {}
+        data = (read_spec(run_path).get("data") or {}) if inputs else {}
+    except (RunRecordError, AttributeError):
+        return None  # an older run without the record: nothing to recompute from
+    stored = record.get("splits") or {}
+    for name, recorded in inputs.items():
+        if name not in stored:
+            return (
+                f"access.json of run {run_path.name} leaves out its {name} split, which the run "
+                "recorded in inputs.json: the file was edited"
+            )
+        rel = data.get(name)
+        sidecar = meta_path(run_path.parent.parent / rel) if rel else None
+        if sidecar is None or not sidecar.is_file() or not recorded.get("meta_sha256"):
+            continue
+        if sha256_file(sidecar) != recorded["meta_sha256"]:
+            continue  # the data changed since the run: its own record is all there is
+        now = row_holdings(read_json_lines(sidecar)).counts
+        then = Holdings.from_dict(stored[name]).counts
+        if now != then:
+            return (
+                f"access.json of run {run_path.name} says its {name} split held "
+                f"{json.dumps(then, sort_keys=True)}, but the data it recorded holds "
+                f"{json.dumps(now, sort_keys=True)}: the file was edited"
+            )
+    return None
+
+
+def _base_of(run_path: Path) -> tuple[str, dict[str, str]]:
+    """``model.base`` of a run's recorded spec ('' when it cannot be read), and the levels the
+    spec declares for third-party models (``access.models``)."""
     from seshat.run_records import RunRecordError, read_spec
 
     try:
-        return str((read_spec(run_path).get("model") or {}).get("base") or "")
+        spec = read_spec(run_path)
     except RunRecordError:
-        return ""
+        return "", {}
+    declared = (spec.get("access") or {}).get("models") or {}
+    base = str((spec.get("model") or {}).get("base") or "")
+    return base, {str(k): str(v) for k, v in declared.items()} if isinstance(declared, dict) else {}
 
 
-def base_model_holdings(root: Path, base: str) -> Holdings:
-    """What a base model holds when it is a run's output, merge or export in project ``root``."""
+def base_model_holdings(
+    root: Path, base: str, declared: Mapping[str, str] | None = None
+) -> Holdings:
+    """What a base model holds when it is a run's output, merge or export in project ``root``.
+
+    ``declared``: the levels seshat.yaml gives third-party models (``access.models``).
+    """
     held = Holdings()
-    imported = _imported_level(root, base)
+    imported = _imported_level(root, base, declared)
     if imported is not None:
-        held.add(f"(the base model {base}, imported from a GGUF of run {imported[1]})", imported[0])
+        held.add(f"({imported[1]})", imported[0])
     owner = owner_run(root, base)
     if owner is not None:
         inherited = run_holdings(owner, ("train",))
@@ -238,8 +290,15 @@ def base_model_holdings(root: Path, base: str) -> Holdings:
     return held
 
 
-def _imported_level(root: Path, base: str) -> tuple[str, str] | None:
-    """The level a base model imported from a Seshat GGUF carries (its ``seshat-model.json``)."""
+def _imported_level(
+    root: Path, base: str, declared: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
+    """The level of a base model imported from a GGUF, and where it comes from, in words.
+
+    A Seshat GGUF carries its level (kept in the folder's ``seshat-model.json``); one shipped in
+    a package Seshat knows is public; a third-party GGUF with no level is what seshat.yaml says
+    under ``access.models`` (keyed by ``model.base``), else sacred (fail closed).
+    """
     folder = root / base
     manifest = folder / "seshat-model.json"
     if not base or not manifest.is_file():
@@ -247,11 +306,21 @@ def _imported_level(root: Path, base: str) -> tuple[str, str] | None:
     try:
         about = json.loads(manifest.read_text(encoding="utf-8"))
         level, run = about.get("access_level"), about.get("from_run") or "?"
+        origin, package = about.get("origin"), about.get("package")
     except (OSError, json.JSONDecodeError, AttributeError):
-        return LEVELS[-1], "?"  # a damaged record of where a model came from: fail closed
-    if level is None:
-        return None
-    return (level if level in LEVELS else LEVELS[-1]), str(run)
+        return LEVELS[-1], f"the base model {base}, whose seshat-model.json is damaged"
+    if level is not None:
+        level = level if level in LEVELS else LEVELS[-1]
+        return level, f"the base model {base}, imported from a GGUF of run {run}"
+    if origin != "gguf" or package:
+        return None  # pulled from the hub or shipped in a known package: no community data
+    stated = (declared or {}).get(base)
+    if stated is not None:
+        return stated, f"the base model {base}, a third-party GGUF declared {stated} in seshat.yaml"
+    return LEVELS[-1], (
+        f"the base model {base}, imported from a GGUF that carries no access level: declare its "
+        f"level under access.models in seshat.yaml (e.g. `{base}: public` for a published model)"
+    )
 
 
 def ancestors(run_path: Path) -> list[Path]:
@@ -267,7 +336,7 @@ def ancestors(run_path: Path) -> list[Path]:
     for parent in [*status.get("lineage", []), status.get("parent")]:
         if parent and runs / parent not in found:
             found.append(runs / parent)
-    owner = owner_run(runs.parent, _base_of(run_path))
+    owner = owner_run(runs.parent, _base_of(run_path)[0])
     if owner is not None and owner not in found:
         found.append(owner)
     return found

