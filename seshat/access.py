@@ -183,7 +183,14 @@ def run_holdings(
         held = Holdings()
         held.add(f"(run {run_path.name} has no {ACCESS_FILE})", LEVELS[-1])
         return held
-    record = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(record, dict) or not isinstance(record.get("splits", {}), dict):
+            raise ValueError("not a record of splits")
+    except (OSError, UnicodeDecodeError, ValueError):
+        held = Holdings()
+        held.add(f"(run {run_path.name}: its {ACCESS_FILE} is damaged)", LEVELS[-1])
+        return held
     held = Holdings()
     disagreement = _recomputed_disagrees(run_path, record)
     if disagreement:
@@ -257,8 +264,10 @@ def _recomputed_disagrees(run_path: Path, record: Mapping[str, Any]) -> str | No
 
 
 def _base_of(run_path: Path) -> tuple[str, dict[str, str]]:
-    """``model.base`` of a run's recorded spec ('' when it cannot be read), and the levels the
-    spec declares for third-party models (``access.models``)."""
+    """``model.base`` of a run's recorded spec, and its levels of third-party models.
+
+    ('' and none when the spec cannot be read; the levels are ``access.models``.)
+    """
     from seshat.run_records import RunRecordError, read_spec
 
     try:

@@ -76,9 +76,11 @@ def audit_run(root: Path, run: RunDir) -> dict[str, Any]:
     """What flowed into ``run`` (per split, source and level) and where it went."""
     path = run.path / ACCESS_FILE
     splits = {}
-    if path.is_file():
-        record = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         splits = {name: part["sources"] for name, part in record["splits"].items()}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        splits = {}  # damaged: run_holdings names it and counts the run as sacred
     held = run_holdings(run.path)
     return {
         "target": f"run {run.run_id}",

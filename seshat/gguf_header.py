@@ -52,6 +52,11 @@ def _read(handle: BinaryIO, fmt: str) -> Any:
 
 def _string(handle: BinaryIO) -> str:
     length = _read(handle, "<Q")
+    here = handle.tell()
+    end = handle.seek(0, 2)
+    handle.seek(here)
+    if length > end - here:  # a damaged or hostile length: never allocate it
+        raise GGUFHeaderError(f"a string of {length} bytes runs past the end of the file")
     data = handle.read(length)
     if len(data) != length:
         raise GGUFHeaderError("the header ends early")

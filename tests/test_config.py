@@ -149,3 +149,38 @@ def test_a_key_given_twice_is_an_error_not_a_silent_override(tmp_path: Path) -> 
     config.write_text(config.read_text().replace('  code: "toy"', '  code: "toy"\n  code: tox'))
     with pytest.raises(ConfigError, match=r"`language.code` at lines \d+ and \d+"):
         load_project(folder)
+
+
+def test_docs_formats_is_generated_from_the_option_models() -> None:
+    from conftest import REPO
+
+    from seshat.config.schema_doc import describe_formats
+
+    assert (REPO / "docs" / "formats.md").read_text(encoding="utf-8") == describe_formats(), (
+        "run `seshat config formats > docs/formats.md`"
+    )
+
+
+def test_every_format_has_one_option_model_and_a_valid_example() -> None:
+    import yaml
+
+    from seshat.config.models import Source
+    from seshat.config.reader_options import READER_OPTIONS
+    from seshat.config.schema_doc import EXAMPLES
+    from seshat.kinds import SourceFormat
+
+    assert set(READER_OPTIONS) == set(SourceFormat) == set(EXAMPLES)
+    for fmt, example in EXAMPLES.items():
+        assert Source.model_validate(yaml.safe_load(example)).format == fmt
+
+
+def test_a_misspelled_reader_option_is_an_error_with_the_close_match() -> None:
+    import pydantic
+    import pytest
+
+    from seshat.config.models import Source
+
+    with pytest.raises(pydantic.ValidationError) as caught:
+        Source(id="s", path="x.txt", format="parallel", options={"aling": True})
+    assert "options.aling is not an option" in str(caught.value)
+    assert "did you mean 'align'" in str(caught.value)

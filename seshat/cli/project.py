@@ -96,3 +96,11 @@ def schema() -> None:
     from seshat.config.schema_doc import describe
 
     click.echo(describe())
+
+
+@config.command("formats")
+def formats() -> None:
+    """List every source format with its options, defaults and an example (docs/formats.md)."""
+    from seshat.config.schema_doc import describe_formats
+
+    click.echo(describe_formats(), nl=False)

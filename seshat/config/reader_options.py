@@ -7,9 +7,10 @@ One strict model per format, in :data:`READER_OPTIONS`: a misspelled option (``e
 
 from __future__ import annotations
 
+import codecs
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from seshat.kinds import RECORD_KINDS, SourceFormat
 
@@ -35,6 +36,17 @@ class TextOptions(ReaderOptions):
         default="utf-8-sig",
         description="Text encoding of the file (e.g. latin-1, cp1252); a UTF-8 BOM is dropped.",
     )
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"{value!r} is not a text encoding Python knows (e.g. utf-8, latin-1, cp1252)"
+            ) from None
+        return value
 
 
 class PlainOptions(TextOptions):

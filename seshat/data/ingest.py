@@ -90,6 +90,8 @@ def input_files(root: Path, source: Source) -> list[Path]:
             not a regular file.
     """
     path = root / source.path
+    if not path.resolve().is_relative_to(root.resolve()) and not source.outside_project:
+        _check_confined(root, source, path)  # refused before saying whether it exists
     if not path.exists():
         raise ReaderError(
             f"source {source.id!r}: {source.path} does not exist (relative to {root}).",

@@ -145,6 +145,12 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
     Raises:
         SeshatError: A source failed to ingest (the later stages would use incomplete data).
     """
+    if not project.spec.sources:
+        raise DataError(
+            "seshat.yaml declares no sources, so there is nothing to ingest.",
+            "add your files under `sources:` (`seshat config schema` lists the keys, "
+            "`seshat config formats` the formats)",
+        )
     results = ingest(project, force=force)
     problems = [e for r in results for e in r.errors]
     if problems:
