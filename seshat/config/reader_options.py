@@ -202,7 +202,8 @@ class OcrOptions(ReaderOptions):
         default=60.0,
         ge=0,
         le=100,
-        description="Lines below this tesseract confidence are flagged `low_ocr_confidence`.",
+        description="Lines below this tesseract confidence are flagged `low_confidence` (kept "
+        "out of training).",
     )
 
 
