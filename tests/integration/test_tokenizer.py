@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 from pathlib import Path
 
@@ -26,7 +27,8 @@ CORPORA = REPO.parent / "shared" / "corpora" / "wordlists"
 QUECHUA = CORPORA / "crossandean_quechua_aymara" / "cldf"
 PANO = CORPORA / "panobodyparts_pano_shipibo" / "cldf"
 needs_corpora = pytest.mark.skipif(
-    not QUECHUA.is_dir(), reason=f"shared corpora not found at {CORPORA}"
+    not QUECHUA.is_dir() and not os.environ.get("CI"),  # under CI a missing folder fails
+    reason=f"shared corpora not found at {CORPORA}",
 )
 
 STEMS = ["wasi", "runa", "mayu", "killa", "inti", "sacha", "pacha", "yaku", "rumi", "allqu"]
