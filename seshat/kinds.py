@@ -34,6 +34,7 @@ class SourceFormat(StrEnum):
     audio = "audio"
     cldf = "cldf"
     xigt = "xigt"
+    paradigm = "paradigm"
 
 
 # kinds of record a reader produces (``Segment.kind``)
@@ -45,6 +46,7 @@ RECORD_KINDS: tuple[str, ...] = (
     "transcript",
     "text",
     "wordlist",
+    "inflection",
 )
 
 # access levels from open to closed (the gate's order)

@@ -52,6 +52,8 @@ tasks:
   glossing: 0.5
   grammar: 0.3
   morphology: 0.3
+  inflect: 0.5                 # paradigm tables: lemma + features -> form
+  analyse_form: 0.3            # paradigm tables: form -> lemma + features
 
 splits:
   dev: 0.05

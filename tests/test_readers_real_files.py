@@ -214,3 +214,72 @@ def test_a_folder_of_files_the_format_does_not_read_is_counted(project: Path) ->
     assert receipt["sources"]["notes"]["left_out_by_reader"] == {
         "files ending .doc in the folder (plain reads .txt)": 2
     }
+
+
+def test_unimorph_paradigms_of_evenki() -> None:
+    """200 rows, 63 lemmas; a form with two analyses (a syncretism) is two records."""
+    segments = read("paradigm", REAL / "evenki_unimorph_excerpt.tsv")
+    assert len(segments) == 200 and {s.kind for s in segments} == {"inflection"}
+    assert len({s.context["lemma"] for s in segments}) == 63  # cut -f1 | sort -u | wc -l
+    first = segments[0]
+    assert (first.context["lemma"], first.text, first.gloss) == (
+        "aː",
+        "aːďakal",
+        "V;IPFV;FIN;IMP;SG;2;ACT",
+    )
+    assert first.document == "lemma:aː"
+    twice = [s for s in segments if s.text == "abult͡ʃa"]
+    assert len(twice) == 2 and len({s.gloss for s in twice}) == 2
+    assert len({s.id for s in segments}) == 200
+
+
+def test_a_wide_paradigm_table(tmp_path: Path) -> None:
+    table = tmp_path / "nouns.tsv"
+    table.write_text(
+        "lemma\tN;SG\tN;PL\tN;DAT;SG\nkani\tkani\tkanibo\t-\nwasi\twasi\twasibo/wasikan\twasiki\n",
+        encoding="utf-8",
+    )
+    ctx = ReaderContext(root=tmp_path, source_id="src", options={"alternatives": "/"})
+    segments = list(reader_for("paradigm")(table, ctx))
+    assert [(s.context["lemma"], s.gloss, s.text) for s in segments] == [
+        ("kani", "N;SG", "kani"),
+        ("kani", "N;PL", "kanibo"),
+        ("wasi", "N;SG", "wasi"),
+        ("wasi", "N;PL", "wasibo"),
+        ("wasi", "N;PL", "wasikan"),
+        ("wasi", "N;DAT;SG", "wasiki"),
+    ]
+    assert ctx.left_out == {"empty cells (no form for that feature bundle)": 1}
+
+
+def test_paradigms_hold_out_whole_lemmas_and_feed_both_inflection_tasks(project: Path) -> None:
+    import json
+    import shutil
+
+    from conftest import run_cli
+
+    shutil.copy(REAL / "evenki_unimorph_excerpt.tsv", project / "data" / "raw" / "evn.tsv")
+    config = project / "seshat.yaml"
+    source = "sources:\n  - {id: evn, path: data/raw/evn.tsv, format: paradigm, access: public}"
+    config.write_text(config.read_text(encoding="utf-8").replace("sources: []", source, 1))
+    done = run_cli("data", "run", "-C", str(project), "splits.dev=0.1", "splits.test=0.1")
+    assert done.returncode == 0, done.stderr
+
+    def lemmas(split: str) -> set[str]:
+        path = project / "data" / "splits" / f"{split}.jsonl"
+        return {json.loads(line)["context"]["lemma"] for line in path.open(encoding="utf-8")}
+
+    train, test = lemmas("train"), lemmas("test")
+    assert test and not train & test  # forms of test lemmas never seen in training
+    counts = json.loads((project / "data/splits/manifest.json").read_text(encoding="utf-8"))
+    assert sum(counts["counts"].values()) == 200 and counts["unit"] == "document"
+    formatted = json.loads(
+        (project / "data" / "formatted" / "manifest.json").read_text(encoding="utf-8")
+    )
+    assert {"inflect", "analyse_form"} <= set(formatted["splits"]["test"]["tasks"])
+    from seshat.eval.examples import load_examples
+
+    examples = load_examples(project, project / "data" / "formatted" / "test.jsonl", "test")
+    inflect = [e for e in examples if e.task == "inflect"]
+    # the copy control of `inflect` copies the lemma (the trivial answer to beat)
+    assert inflect and all(e.source_text in test for e in inflect)

@@ -234,6 +234,12 @@ class TaskMix(Strict):
     morphology: float = Field(
         default=0.3, ge=0, description="Analyse a word into morphemes and glosses (from IGT)."
     )
+    inflect: float = Field(
+        default=0.5, ge=0, description="Lemma + features -> the inflected form (paradigms)."
+    )
+    analyse_form: float = Field(
+        default=0.3, ge=0, description="Inflected form -> its lemma and features (paradigms)."
+    )
 
 
 class Splits(Strict):

@@ -252,6 +252,39 @@ class AudioOptions(ReaderOptions):
     )
 
 
+class ParadigmOptions(TextOptions):
+    """Inflection tables: UniMorph rows (lemma, form, features) or one lemma per row (wide)."""
+
+    layout: Literal["auto", "unimorph", "wide"] = Field(
+        default="auto",
+        description="unimorph: lemma, form, features per row; wide: a lemma column and one "
+        "column per feature bundle. auto: wide when the header has a `lemma` column and no "
+        "`form`/`features` columns.",
+    )
+    header: bool = Field(
+        default=False,
+        description="unimorph: the first row names the columns (detected when it has `form` "
+        "and `features`).",
+    )
+    columns: dict[Literal["lemma", "form", "features"], str] = Field(
+        default_factory=dict,
+        description="unimorph with a header: the column of each field (defaults: lemma, form, "
+        "features).",
+    )
+    lemma_column: str | None = Field(
+        default=None, description="wide: the lemma column (default: `lemma`, else the first)."
+    )
+    alternatives: str | None = Field(
+        default=None, description="wide: separator of several forms in one cell, e.g. '/'."
+    )
+    delimiter: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="Cell delimiter (default: comma for .csv, tab otherwise).",
+    )
+
+
 # the one table of options per format; a test holds its keys equal to SourceFormat
 READER_OPTIONS: dict[SourceFormat, type[ReaderOptions]] = {
     SourceFormat.plain: PlainOptions,
@@ -267,6 +300,7 @@ READER_OPTIONS: dict[SourceFormat, type[ReaderOptions]] = {
     SourceFormat.pdf: PdfOptions,
     SourceFormat.image: ImageOptions,
     SourceFormat.audio: AudioOptions,
+    SourceFormat.paradigm: ParadigmOptions,
 }
 
 

@@ -87,6 +87,7 @@ EXAMPLES: dict[SourceFormat, str] = {
     "options: {languages: spa, min_confidence: 70}}",
     SourceFormat.audio: "{id: recordings, path: data/raw/audio, format: audio, "
     "options: {model: models/whisper-base, language: es}}",
+    SourceFormat.paradigm: "{id: verbs, path: data/raw/verbs.unimorph.tsv, format: paradigm}",
 }
 
 

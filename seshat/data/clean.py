@@ -119,8 +119,11 @@ def check(
         segment.flag("untranslated", "no free translation; used for glossing and morphology")
     elif segment.kind in _PAIRED and segment.kind != "transcript" and not translation:
         segment.flag("empty", "no translation")
-    exact = hash(f"{text}\x1f{translation}")  # 64-bit hashes: a million keys stay small
-    loose = hash(f"{loose_key(text)}\x1f{loose_key(translation)}")
+    features = segment.gloss or "" if segment.kind == "inflection" else ""  # a syncretism
+    exact = hash(
+        f"{text}\x1f{translation}\x1f{features}"
+    )  # 64-bit hashes: a million keys stay small
+    loose = hash(f"{loose_key(text)}\x1f{loose_key(translation)}\x1f{features}")
     if exact in seen:
         segment.flag("exact_duplicate", "the same text and translation occur earlier")
     elif loose in seen_loose:

@@ -72,6 +72,8 @@ ELIGIBLE: dict[str, Callable[[Segment], bool]] = {
     "glossing": lambda s: s.kind == "igt" and bool(s.morphemes and s.gloss),
     "grammar": lambda s: s.kind == "igt" and bool(s.morphemes and s.gloss),
     "morphology": lambda s: analysed_word(s) is not None,
+    "inflect": lambda s: s.kind == "inflection" and bool(s.gloss and s.context.get("lemma")),
+    "analyse_form": lambda s: s.kind == "inflection" and bool(s.gloss and s.context.get("lemma")),
 }
 
 

@@ -42,6 +42,7 @@ SUFFIXES = {
     "pdf": (".pdf",),
     "image": (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".pnm", ".bmp"),
     "audio": (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus"),
+    "paradigm": (".tsv", ".tab", ".txt", ".csv"),
 }
 
 
@@ -117,7 +118,7 @@ def input_files(root: Path, source: Source) -> list[Path]:
 
 # formats read line by line: a line longer than MAX_LINE (16 MB) is no text of sentences (reading it
 # whole would take gigabytes)
-LINE_FORMATS = frozenset({"plain", "parallel", "tsv", "csv", "toolbox"})
+LINE_FORMATS = frozenset({"plain", "parallel", "tsv", "csv", "toolbox", "paradigm"})
 MAX_LINE = 16 << 20
 
 

@@ -39,7 +39,9 @@ def text_key(row: dict[str, Any]) -> int:
 
     A 64-bit hash keeps a million keys in memory cheaply; it is only compared within one run.
     """
-    return hash(_norm(f"{row['text']}\x1f{row.get('translation') or ''}"))
+    # two analyses of one inflected form (a syncretism) are two examples, not one repeated
+    features = row.get("gloss") or "" if row.get("kind") == "inflection" else ""
+    return hash(_norm(f"{row['text']}\x1f{row.get('translation') or ''}\x1f{features}"))
 
 
 def group_key(row: dict[str, Any], group_by: str) -> str:

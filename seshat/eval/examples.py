@@ -25,6 +25,8 @@ TASK_INPUT = {
     "glossing": "text",
     "grammar": "text",
     "example_sentence": "translation",
+    "inflect": "context.lemma",  # copying the lemma is the trivial answer to beat
+    "analyse_form": "text",
 }
 UNKNOWN_TASK = "chat"
 
@@ -59,6 +61,14 @@ def _records(root: Path, split: str) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
     return {s.id: s.as_dict() for s in read_segments(path)}
+
+
+def _field(record: dict[str, Any], name: str) -> Any:
+    """A record's field; ``context.lemma`` reads inside ``context``."""
+    value: Any = record
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _last_line(text: str) -> str:
@@ -108,7 +118,7 @@ def load_examples(
         record = records.get(about.get("record", ""))
         user = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
         field = TASK_INPUT.get(task)
-        source = str(record.get(field) or "") if record and field else ""
+        source = str(_field(record, field) or "") if record and field else ""
         examples.append(
             Example(
                 key=str(number),

@@ -32,6 +32,7 @@ READERS = {
     "pdf": "seshat.data.readers.pdf",
     "image": "seshat.data.readers.image",
     "audio": "seshat.data.readers.audio",
+    "paradigm": "seshat.data.readers.paradigm",
 }
 
 
