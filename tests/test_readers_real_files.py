@@ -283,3 +283,16 @@ def test_paradigms_hold_out_whole_lemmas_and_feed_both_inflection_tasks(project:
     inflect = [e for e in examples if e.task == "inflect"]
     # the copy control of `inflect` copies the lemma (the trivial answer to beat)
     assert inflect and all(e.source_text in test for e in inflect)
+
+
+def test_xigt_abkhaz() -> None:
+    """Two igt; morphemes from segmentation expressions, two glosses of one morpheme joined."""
+    ctx = ReaderContext(root=REAL, source_id="src")
+    segments = list(reader_for("xigt")(REAL / "abkhaz.xigt.xml", ctx))
+    assert [s.text for s in segments] == ["at͡ʂʰkʷʰən atəpha dəjəbajt", "at͡ʂʰkʷʰən atəpha dəjəbawam"]
+    first = segments[0]
+    assert first.morphemes == "a-t͡ʂʰkʷʰən a-təpha də-jə-ba-jt"
+    assert first.gloss == "the-boy the-girl her-he-see-DYN.FIN"
+    assert first.translation == "The boy saw the girl."
+    assert segments[1].gloss == "the-boy the-girl her-he-see-PRS-NEG"
+    assert ctx.left_out == {"syntax tiers (not read)": 2}  # one syntax tree per example

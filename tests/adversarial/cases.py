@@ -476,6 +476,18 @@ SOURCES = [
         needle="x.lift",
     ),
     Case(
+        "LIFT entity bomb in UTF-16",
+        add_source(
+            {"id": "lift", "path": "data/raw/x.lift", "format": "lift"},
+            {
+                "data/raw/x.lift": LAUGHS.replace('"1.0"?>', '"1.0" encoding="UTF-16"?>').encode(
+                    "utf-16"
+                )
+            },
+        ),
+        needle="x.lift",
+    ),
+    Case(
         "LIFT external entity",
         add_source(
             {"id": "lift", "path": "data/raw/x.lift", "format": "lift"}, {"data/raw/x.lift": XXE}

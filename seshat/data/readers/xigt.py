@@ -92,6 +92,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
         words = igt.tier("words", phrases.get("id"))
         morphemes = igt.tier("morphemes", words.get("id")) if words is not None else None
         breakdown, glossed = [], []
+        glosses = None
         if words is not None and morphemes is not None:
             glosses = igt.tier("glosses", morphemes.get("id"), "alignment")
             by_morpheme: dict[str, list[str]] = {}
@@ -116,6 +117,10 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
             if translations is not None
             else None
         )
+        used = [t for t in (phrases, words, morphemes, glosses, translations) if t is not None]
+        for other in igt.tiers:
+            if all(other is not t for t in used):
+                ctx.leave_out(f"{other.get('type') or 'untyped'} tiers (not read)")
         yield ctx.segment(
             path,
             "igt",
