@@ -7,9 +7,12 @@ decides on these facts takes them as arguments where tests must stay machine-ind
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import platform
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 # Instruction-set flags that decide which llama.cpp (ggml) CPU kernels run, in the order they
@@ -82,3 +85,57 @@ def free_disk_bytes(path: Path) -> int:
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     return shutil.disk_usage(probe).free
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity: a container's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class MachineFacts:
+    """What the plan needs to know about the machine a run will use.
+
+    Attributes:
+        cores: CPU cores available to this process.
+        memory_gb: Total memory (GB, 10^9 bytes, as profiles count), None when unknown.
+        available_gb: Memory free now (GB), None when unknown.
+        source: ``measured``, or ``SESHAT_MACHINE`` when injected (tests, what-if plans).
+    """
+
+    cores: int
+    memory_gb: float | None
+    available_gb: float | None
+    source: str = "measured"
+
+
+def machine_facts() -> MachineFacts | None:
+    """This machine's facts, or the ones ``SESHAT_MACHINE`` injects.
+
+    ``SESHAT_MACHINE=profile`` plans from the profile alone (None); a JSON object such as
+    ``{"cores": 2, "memory_gb": 24}`` stands in for the machine (tests inject facts so that their
+    results do not depend on the machine they run on).
+    """
+    raw = os.environ.get("SESHAT_MACHINE", "").strip()
+    if raw == "profile":
+        return None
+    if raw:
+        try:
+            data = json.loads(raw)
+            return MachineFacts(
+                cores=int(data.get("cores", 1)),
+                memory_gb=float(data["memory_gb"]) if data.get("memory_gb") else None,
+                available_gb=float(data["available_gb"]) if data.get("available_gb") else None,
+                source="SESHAT_MACHINE",
+            )
+        except (ValueError, TypeError, AttributeError, KeyError):
+            pass  # a malformed value: measure the machine instead
+    total, available = memory_bytes()
+    return MachineFacts(
+        cores=available_cores(),
+        memory_gb=total / 1e9 if total else None,
+        available_gb=available / 1e9 if available else None,
+    )

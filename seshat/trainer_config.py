@@ -14,6 +14,7 @@ from seshat.backends.registry import get_backend
 from seshat.backends.schema import Problem
 from seshat.config.loader import LoadedProject
 from seshat.errors import ConfigError
+from seshat.machine import machine_facts
 from seshat.plan.make import Plan, make_plan
 from seshat.profiles import Resolved, resolve
 
@@ -71,7 +72,8 @@ def prepare(project: LoadedProject) -> Prepared:
             "or use a hub id such as 'Qwen/Qwen3-14B'",
         )
     resolved = resolve(spec.profile, project.root, trainer_python(backend.name))
-    return Prepared(project, backend, resolved, make_plan(spec, resolved.profile, project.root))
+    plan = make_plan(spec, resolved.profile, project.root, machine_facts())
+    return Prepared(project, backend, resolved, plan)
 
 
 def trainer_python(backend: str) -> Path | None:

@@ -12,6 +12,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SESHAT = [sys.executable, "-m", "seshat"]
 
+# Plans in tests come from the profiles alone, whatever machine runs them (golden files stay the
+# same on a 2-core CI box and a 128 GB workstation); a test of the machine's part injects facts
+# (SESHAT_MACHINE='{"cores": 2, "memory_gb": 24}').
+os.environ["SESHAT_MACHINE"] = "profile"
+
 # settings that keep a training run of the tiny test model small and fast on a CPU
 TINY = [
     "training.lora.rank=8",

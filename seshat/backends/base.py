@@ -30,6 +30,7 @@ from seshat.config.loader import LoadedProject
 from seshat.config.models import ModelSpec
 from seshat.envs.managed import ManagedEnv, Recipe, Step
 from seshat.errors import TemplateError
+from seshat.machine import available_cores
 from seshat.model_family import chat_template_for
 from seshat.paths import PACKAGE_DIR
 from seshat.plan.make import SIZES, Plan
@@ -186,7 +187,8 @@ class Backend:
             # the plan may narrow 'all-linear' (mixture-of-experts models: experts left alone)
             "lora": spec.training.lora.model_dump()
             | {"target_modules": plan.value("lora_target_modules")},
-            "train": spec.training.model_dump(),
+            "train": spec.training.model_dump()
+            | ({"eval_steps": plan.eval_steps.value} if plan.eval_steps else {}),
             "plan": {name: plan.value(name) for name in SIZES}
             | {"load_in_4bit": plan.load_in_4bit, "modules_to_save": plan.value("modules_to_save")},
             "profile": profile.model_dump(),
@@ -291,6 +293,9 @@ class Backend:
         if project.spec.model.is_local(project.root):
             env |= {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
         env |= profile.env
+        # threads follow the cores this process may use, unless the profile pins them (a fixed
+        # 16 oversubscribes a 2-core machine: steps 4-14x slower)
+        env.setdefault("OMP_NUM_THREADS", str(available_cores()))
         return env
 
     def after_install(self, env_dir: Path) -> None:

@@ -48,6 +48,14 @@ def _print_plan(made: object, profile: str) -> None:
         choice = getattr(made, name)
         if choice is not None:
             table.add_row(name, str(choice.value), choice.reason)
+    if made.threads is not None:
+        table.add_row("threads", str(made.threads.value), made.threads.reason)
+    if made.machine is not None:
+        table.add_row(
+            "machine",
+            f"{made.machine['cores']} cores, {made.machine['memory_gb']:.1f} GB",
+            "measured" if made.machine["source"] == "measured" else "SESHAT_MACHINE",
+        )
     console.print(table)
     memory = made.memory
     if memory is not None:

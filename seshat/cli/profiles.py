@@ -61,6 +61,33 @@ def show(name: str, project_dir: Path) -> None:
         click.echo(f"# --- {resolved.profile.name} ({resolved.path}) ---")
     assert resolved.path is not None
     click.echo(resolved.path.read_text(encoding="utf-8"), nl=False)
+    for line in machine_differences(resolved.profile):
+        click.echo(f"# this machine: {line}")
+
+
+def machine_differences(profile: object) -> list[str]:
+    """What differs between a (local) profile and the machine Seshat runs on, in words."""
+    from seshat.machine import machine_facts
+    from seshat.profiles import Profile
+
+    facts = machine_facts()
+    if facts is None or not isinstance(profile, Profile) or profile.cloud is not None:
+        return []
+    found = []
+    if facts.memory_gb is not None and facts.memory_gb < profile.memory.total_gb:
+        found.append(
+            f"memory.total_gb is {profile.memory.total_gb:g}, this machine has "
+            f"{facts.memory_gb:.1f} GB (plans use the smaller)"
+        )
+    pinned = profile.env.get("OMP_NUM_THREADS")
+    if pinned and pinned.isdigit() and int(pinned) != facts.cores:
+        found.append(
+            f"env.OMP_NUM_THREADS pins {pinned} threads, this machine gives Seshat {facts.cores} "
+            "cores (remove it to follow the cores)"
+        )
+    elif not pinned:
+        found.append(f"{facts.cores} cores: training uses {facts.cores} threads")
+    return found
 
 
 @profiles.command("cp")

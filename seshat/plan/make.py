@@ -15,8 +15,11 @@ from typing import Any
 
 from seshat.config.models import Method, Project
 from seshat.errors import ConfigError
+from seshat.machine import MachineFacts
 from seshat.plan.catalogue import find_shape
+from seshat.plan.data_lengths import DataLengths, measure
 from seshat.plan.planner import Asked, Sizing, accumulation, size_run
+from seshat.plan.timing import duration, estimate_time, throughput
 from seshat.profiles import Profile
 
 CLOUD_HINT = "cloud-a100-80b"
@@ -57,6 +60,11 @@ class Plan:
     model: str = ""
     model_origin: str = ""
     memory: dict[str, Any] | None = None
+    threads: Choice | None = None
+    machine: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
+    time: dict[str, Any] | None = None
+    eval_steps: Choice | None = None
 
     @property
     def fits(self) -> bool | None:
@@ -82,13 +90,21 @@ def _fixed(value: Any) -> Any:
     return None if value == "auto" else value
 
 
-def make_plan(spec: Project, profile: Profile, project_dir: Path | None = None) -> Plan:
+def make_plan(
+    spec: Project,
+    profile: Profile,
+    project_dir: Path | None = None,
+    machine: MachineFacts | None = None,
+) -> Plan:
     """Resolve every ``auto`` training value for ``profile`` and check the method fits it.
 
     Args:
         spec: The validated project config.
         profile: The concrete hardware profile.
         project_dir: The project folder (to read a local base model's ``config.json``).
+        machine: The machine the run will use, for a profile that describes the machine Seshat
+            runs on (not a cloud one): the plan takes the smaller of its memory and the
+            profile's, and its cores for threads. None: the profile alone.
 
     Returns:
         The plan. ``plan.fits`` is False when even the last fallback does not fit; the caller
@@ -97,6 +113,40 @@ def make_plan(spec: Project, profile: Profile, project_dir: Path | None = None) 
     Raises:
         ConfigError: The method needs something the profile lacks (QLoRA without 4-bit support).
     """
+    plan = _make_plan(spec, profile, project_dir, machine)
+    return replace(plan, eval_steps=_eval_rhythm(spec, plan, project_dir or Path.cwd()))
+
+
+EVALUATIONS = 10  # dev-loss points per run, whatever its length
+
+
+def _eval_rhythm(spec: Project, plan: Plan, root: Path) -> Choice | None:
+    """Evaluate on dev about ten times per run (steps, not epochs), when its length is known."""
+    training = spec.training
+    if training.eval_steps is not None:
+        return Choice(training.eval_steps, "training.eval_steps")
+    if plan.time is not None:
+        total = int(plan.time["total_steps"])
+    else:
+        path = root / spec.data.train
+        if not path.is_file():
+            return None  # the length is not known yet: the template falls back to each epoch
+        with open(path, "rb") as handle:
+            examples = sum(1 for line in handle if line.strip())
+        batch = plan.value("micro_batch_size") * plan.value("gradient_accumulation_steps")
+        per_epoch = max(1, -(-examples // batch))
+        total = training.max_steps or max(1, int(per_epoch * (training.epochs or 1)))
+    steps = max(1, total // EVALUATIONS)
+    return Choice(steps, f"about {EVALUATIONS} dev evaluations in the run's {total} steps")
+
+
+def _make_plan(
+    spec: Project,
+    profile: Profile,
+    project_dir: Path | None = None,
+    machine: MachineFacts | None = None,
+) -> Plan:
+    """:func:`make_plan` without the evaluation rhythm."""
     training = spec.training
     if training.method is Method.qlora and not profile.supports_4bit:
         raise ConfigError(
@@ -107,14 +157,22 @@ def make_plan(spec: Project, profile: Profile, project_dir: Path | None = None) 
         )
     precision = Choice(profile.precision, f"precision of profile {profile.name}")
     notes = list(profile.notes)
+    local = machine if profile.cloud is None else None
+    threads = _threads(profile, local)
+    profile, facts = _fit_to_machine(profile, local, notes)
     root = project_dir or Path.cwd()
     shape, origin = find_shape(spec.model, root)
     modules = _modules_to_save(spec, root, tied=shape.tied if shape else False)
     if shape is None:
         notes.append(f"Memory not checked: the model's sizes are unknown ({origin}).")
         return replace(
-            _profile_defaults(spec, profile, precision, notes, origin), modules_to_save=modules
+            _profile_defaults(spec, profile, precision, notes, origin),
+            modules_to_save=modules,
+            threads=threads,
+            machine=facts,
         )
+    data = _data_lengths(spec, root)
+    data_len = data.sequence_len() if data is not None and training.sequence_len == "auto" else None
     asked = Asked(
         method="lora" if training.method is Method.auto else training.method.value,
         method_fixed=training.method is not Method.auto,
@@ -126,10 +184,121 @@ def make_plan(spec: Project, profile: Profile, project_dir: Path | None = None) 
         target_modules=training.lora.target_modules,
         optimizer=_optimizer(training.optimizer),
         train_embeddings=bool(modules.value),
+        data_sequence_len=data_len,
+        data_reason=(
+            f"from the data: covers 99.5 % of the {data.examples} training examples "
+            f"(longest {data.longest} tokens)"
+            if data is not None
+            else ""
+        ),
     )
     sizing = size_run(shape, profile, asked)
-    plan = _sized_plan(spec, profile, precision, notes, shape.name, origin, sizing)
-    return replace(plan, modules_to_save=modules)
+    plan = _sized_plan(spec, profile, precision, notes, shape.name, origin, sizing, facts)
+    plan = replace(plan, modules_to_save=modules, threads=threads, machine=facts)
+    if data is None:
+        notes.append(
+            "Sequence length and time not measured: no formatted training data yet, or the "
+            "base model's tokenizer.json is not local (`seshat data run`, `seshat model pull`)."
+        )
+        return plan
+    return _with_data(plan, spec, profile, shape, data, threads)
+
+
+def _data_lengths(spec: Project, root: Path) -> DataLengths | None:
+    local = spec.model.local_path(root)
+    if local is None:
+        return None
+    return measure(local, root / spec.data.train)
+
+
+def _with_data(
+    plan: Plan,
+    spec: Project,
+    profile: Profile,
+    shape: Any,
+    data: DataLengths,
+    threads: Choice | None,
+) -> Plan:
+    """The plan with the data's lengths, the examples it cuts, and the time it will take."""
+    length = plan.value("sequence_len")
+    cut = data.cut_at(length)
+    summary = {
+        "examples": data.examples,
+        "mean_tokens": round(data.mean, 1),
+        "p995_tokens": data.p995,
+        "longest_tokens": data.longest,
+        "cut_at_sequence_len": cut,
+    }
+    notes = list(plan.notes)
+    notes.append(
+        f"Data: {data.examples} training examples, mean {data.mean:.0f} tokens, 99.5 % within "
+        f"{data.p995}, longest {data.longest}; {cut} longer than sequence_len {length} "
+        f"{'are' if cut != 1 else 'is'} cut."
+    )
+    cores = int(threads.value) if threads is not None and str(threads.value).isdigit() else None
+    accelerators = profile.cloud.accelerators if profile.cloud else None
+    rate = throughput(profile.device, cores, accelerators, profile.num_devices)
+    training = spec.training
+    took = estimate_time(
+        shape,
+        data,
+        plan.value("micro_batch_size"),
+        plan.value("gradient_accumulation_steps"),
+        training.epochs,
+        training.max_steps,
+        rate,
+    )
+    notes.append(
+        f"Time ({took.basis}): {took.step_s:.1f} s per optimizer step, {took.steps_per_epoch} "
+        f"steps per epoch, {took.total_steps} steps in all: about {duration(took.total_s)}."
+    )
+    if took.warning:
+        notes.append(f"Longer than a day: {took.warning}.")
+    return replace(plan, data=summary, time=took.to_dict(), notes=notes)
+
+
+def _threads(profile: Profile, machine: MachineFacts | None) -> Choice | None:
+    """CPU threads of the training process: pinned by the profile, else the cores present."""
+    pinned = profile.env.get("OMP_NUM_THREADS")
+    if pinned:
+        return Choice(pinned, f"pinned by profile {profile.name} (OMP_NUM_THREADS)")
+    if machine is None:
+        return None
+    return Choice(
+        machine.cores, f"the cores this process may use on this machine ({machine.source})"
+    )
+
+
+def _fit_to_machine(
+    profile: Profile, machine: MachineFacts | None, notes: list[str]
+) -> tuple[Profile, dict[str, Any] | None]:
+    """The profile with no more memory than the machine has (for unified/CPU memory).
+
+    A profile describes a machine; the one Seshat runs on may be smaller (a 24 GB laptop with the
+    128 GB Strix Halo profile). The plan takes the smaller of the two, keeping the profile's
+    share of usable to total memory, and says so.
+    """
+    if machine is None or machine.memory_gb is None:
+        return profile, None
+    facts = {
+        "cores": machine.cores,
+        "memory_gb": round(machine.memory_gb, 1),
+        "source": machine.source,
+    }
+    if profile.device == "cuda":
+        return profile, facts  # GPU memory is the device's own: the profile's figure stands
+    share = profile.memory.usable_gb / profile.memory.total_gb
+    usable = machine.memory_gb * share
+    if usable >= profile.memory.usable_gb:
+        return profile, facts
+    facts["limited_by_machine"] = True
+    notes.append(
+        f"This machine has {machine.memory_gb:.1f} GB of memory, profile {profile.name} "
+        f"describes {profile.memory.total_gb:.0f} GB: planned for {usable:.1f} GB usable "
+        f"(the same share), not {profile.memory.usable_gb:.0f}."
+    )
+    memory = profile.memory.model_copy(update={"total_gb": machine.memory_gb, "usable_gb": usable})
+    return profile.model_copy(update={"memory": memory}), facts
 
 
 def _modules_to_save(spec: Project, root: Path, *, tied: bool) -> Choice:
@@ -199,6 +368,7 @@ def _sized_plan(
     model: str,
     origin: str,
     sizing: Sizing,
+    facts: dict[str, Any] | None = None,
 ) -> Plan:
     training = spec.training
     chosen = sizing.settings
@@ -207,10 +377,17 @@ def _sized_plan(
     )
     if chosen is None:  # nothing fits: render the last fallback, flagged
         last = sizing.tried[-1].settings
+        where = (
+            f"this machine ({facts['memory_gb']:.0f} GB; profile {profile.name}) plans for"
+            if facts and facts.get("limited_by_machine")
+            else f"{profile.name} plans for"
+        )
         verdict = (
             f"Does not fit: {model} needs {sizing.tried[-1].estimate_gb:.0f} GB even at the last "
-            f"fallback, {profile.name} plans for {sizing.budget_gb:.0f} GB. Use a bigger profile "
-            f"(`seshat plan profile={CLOUD_HINT}`, then `seshat launch profile={CLOUD_HINT}`)."
+            f"fallback, {where} {sizing.budget_gb:.0f} GB. Use a smaller model (e.g. "
+            "`model.base=Qwen/Qwen3-1.7B`), QLoRA on a GPU profile (`profile=strix-halo-rocm "
+            f"training.method=qlora`), or the cloud (`seshat plan profile={CLOUD_HINT}`, then "
+            f"`seshat launch profile={CLOUD_HINT}`)."
         )
         notes.append(verdict)
         chosen = last
