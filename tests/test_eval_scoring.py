@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from seshat.errors import DataError
-from seshat.eval.examples import load_examples, references_by_task
+from seshat.eval.examples import Example, load_examples, references_by_task
 from seshat.eval.report import write_report
 from seshat.eval.scoring import sample_rows, score_table, verdicts
 
@@ -110,7 +110,9 @@ def test_controls_and_verdicts(tmp_path: Path) -> None:
     copied = [e.source_text for e in examples]
     bad = score_table(examples, copied, references_by_task(train), bootstrap=0)
     assert not bad["tasks"]["all"]["beats_controls"]
-    assert any("does NOT beat its controls" in line for line in verdicts(bad))
+    said = verdicts(bad)
+    # copying the input scores exactly as copying the input: no different from it, no interval
+    assert any("no different from copying the input" in line for line in said), said
     rows = sample_rows(examples, copied, worst=2, first=1)
     assert len(rows["worst"]) == 2 and rows["worst"][0]["chrf++"] <= rows["worst"][1]["chrf++"]
 
@@ -172,9 +174,113 @@ def test_differences_against_controls_and_baseline_feed_the_quickstart_verdict(
     assert set(found) == {"translate_to_target", "translate_to_source"}
     assert found["translate_to_target"]["learned"]
     line = verdict_line("translate_to_target", found["translate_to_target"], "Kaniwa", "Spanish")
-    assert line.startswith("Spanish -> Kaniwa: chrF 100.0 beats untuned model")
+    assert line.startswith("Spanish -> Kaniwa: chrF++ 100.0 is better than the untuned model")
     # the untuned model's answers as "ours": no gain over the controls -> not learned
     weak = score_table(
         examples, untuned, references_by_task(train), bootstrap=200, baseline=perfect
     )
     assert not any(v["learned"] for v in translation_verdicts(weak).values())
+
+
+def test_a_model_below_its_untuned_base_is_called_worse_everywhere(tmp_path: Path) -> None:
+    """The verdict words come from the paired interval, in the sentence and the summary."""
+    from seshat.eval.evaluate import summary_markdown
+
+    chat = _write_split(tmp_path / "data" / "formatted", "test", ROWS * 6)
+    train = _write_split(tmp_path / "train", "train", ROWS)
+    examples = load_examples(tmp_path, chat, "test")
+    good = [e.reference for e in examples]
+    bad = ["zzz" for _ in examples]
+    table = score_table(examples, bad, references_by_task(train), bootstrap=200, baseline=good)
+    said = verdicts(table)
+    assert all("worse than the untuned model" in line for line in said), said
+    record = {
+        "run": "r1",
+        "split": "test",
+        "examples": len(examples),
+        "engine_description": "x",
+        "baseline": {"kind": "base"},
+        **table,
+        "verdicts": said,
+    }
+    summary = summary_markdown(record)
+    assert "| the untuned model |" in summary and "**worse than**" in summary
+    assert "has not learned this task" in summary  # no better than a random answer either
+    better = score_table(examples, good, references_by_task(train), bootstrap=200, baseline=bad)
+    assert all("better than the untuned model" in line for line in verdicts(better))
+
+
+def test_runaway_answers_are_counted_per_task() -> None:
+    from seshat.eval.limits import answer_limit, is_runaway, length_ratios, repeats_a_word
+
+    assert repeats_a_word("nete nete nete nete nete jakon") and not repeats_a_word("nete nete")
+    assert is_runaway("short", "limit") and is_runaway("a", "repetition")
+    assert not is_runaway("nete " * 6, "end")  # the engine said how it ended
+    assert is_runaway("nete " * 6, None)  # older answers: judged by their text
+    train = [
+        Example(str(k), "translate_to_target", [], "x" * (2 * n), "y" * n, None, None)
+        for k, n in enumerate(range(10, 30))
+    ]
+    ratios = length_ratios(train)
+    assert ratios == {"translate_to_target": 2.0}
+    assert answer_limit("y" * 40, "translate_to_target", ratios, cap=128) == 68
+    assert answer_limit("y" * 400, "translate_to_target", ratios, cap=128) == 128
+    assert answer_limit("y", "dictionary", ratios, cap=128) == 128  # no ratio: the cap
+
+
+def test_the_report_in_chromium_shows_the_untuned_baseline_and_signed_differences(
+    tmp_path: Path,
+) -> None:
+    """A trained model below its untuned base, rendered and read back in a real browser."""
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chat = _write_split(tmp_path / "data" / "formatted", "test", ROWS * 6)
+    examples = load_examples(tmp_path, chat, "test")
+    good = [e.reference for e in examples]
+    bad = ["zzz" for _ in examples]
+    train = _write_split(tmp_path / "train", "train", ROWS)
+    table = score_table(examples, bad, references_by_task(train), bootstrap=200, baseline=good)
+    run = tmp_path / "runs" / "r1"
+    (run / "eval" / "hf").mkdir(parents=True)
+    (run / "status.json").write_text(
+        json.dumps({"state": "succeeded", "eval": {"latest": "eval/hf"}})
+    )
+    (run / "metrics.jsonl").write_text(
+        json.dumps({"step": 0, "eval_loss": 3.0})
+        + "\n"  # one dev point: still drawn
+        + "".join(json.dumps({"step": s, "loss": 3.0 / s}) + "\n" for s in (1, 2, 3))
+    )
+    record = {
+        "examples": len(examples),
+        "split": "test",
+        "engine_description": "test engine",
+        "baseline": {"kind": "base", "model": "m"},
+        **table,
+        "verdicts": verdicts(table),
+        "samples": sample_rows(examples, bad),
+    }
+    (run / "eval" / "hf" / "scores.json").write_text(json.dumps(record))
+    page_path = write_report(tmp_path, ["r1"], tmp_path / "report.html")
+    artifacts = Path(
+        os.environ.get("SESHAT_TEST_ARTIFACTS", Path(__file__).parents[1] / "test-artifacts")
+    )
+    artifacts.mkdir(parents=True, exist_ok=True)
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(page_path.resolve().as_uri())
+        text = page.inner_text("body")
+        page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+        browser.close()
+    assert "the untuned model" in text  # the baseline column
+    assert "worse than" in text and "worse than the untuned model" in text
+    delta = table["tasks"]["translate_to_target"]["differences"]["baseline"]["chrf++"]
+    assert f"{delta['delta']:+.1f} ({delta['low']:+.1f} to {delta['high']:+.1f})" in text
+    assert "optimizer step" in text  # the loss chart's axis says what it counts
+    assert (artifacts / "report.png").stat().st_size > 10_000

@@ -60,6 +60,7 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
     from rich.table import Table
 
     from seshat.eval.evaluate import evaluate_run
+    from seshat.eval.scoring import comparisons, difference_text
 
     names, settings, project_dir = run_settings(args, EVAL_SETTINGS, project_dir)
     settings["gate"] = gate(project_dir, settings)
@@ -70,20 +71,28 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
             on_progress=on_progress,
             **settings,
         )
-    table = Table(title=f"{record['run']}: {record['examples']} {record['split']} examples")
-    for column in ("task", "n", "chrF++", "chrF", "BLEU", "copy src", "random tgt", "beats"):
+    table = Table(
+        title=f"{record['run']}: {record['examples']} {record['split']} examples, chrF++ "
+        "(difference and 95 % interval against each)"
+    )
+    first = next(iter(record["tasks"].values()))
+    against = [row["name"] for row in comparisons(first)]
+    for column in ("task", "n", "trained", *against, "runaway"):
         table.add_column(column)
+    colour = {"better than": "green", "no different from": "yellow", "worse than": "red"}
     for task, e in record["tasks"].items():
-        s, c = e["scores"], e["controls"]
+        cells = [
+            f"{row['score']:.2f} {difference_text(row)}\n[{colour[row['word']]}]"
+            f"{row['word']}[/{colour[row['word']]}]"
+            for row in comparisons(e)
+        ]
+        rate = e.get("runaway", {}).get("rate")
         table.add_row(
             task,
             str(e["examples"]),
-            f"{s['chrf++']['score']:.2f}",
-            f"{s['chrf']['score']:.2f}",
-            f"{s['bleu']['score']:.2f}",
-            f"{c['copy_source']['chrf++']['score']:.2f}",
-            f"{c['random_target']['chrf++']['score']:.2f}",
-            "yes" if e["beats_controls"] else "[red]NO[/red]",
+            f"{e['scores']['chrf++']['score']:.2f}",
+            *cells,
+            f"{rate * 100:.0f} %" if rate is not None else "",
         )
     Console().print(table)
     for line in record["verdicts"]:

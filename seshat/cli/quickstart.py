@@ -298,25 +298,24 @@ def _test_sentences(project: Any, count: int) -> list[dict[str, str]]:
 def _summary(project: Any, run_id: str, console: Any, record: dict[str, Any]) -> None:
     from rich.table import Table
 
-    from seshat.quickstart.summary import (
-        OTHERS,
-        next_steps,
-        translation_verdicts,
-        verdict_line,
-    )
+    from seshat.eval.scoring import AGAINST
+    from seshat.quickstart.summary import next_steps, translation_verdicts, verdict_line
 
     target, source = project.spec.language.name, project.spec.source_language.name
     verdicts = translation_verdicts(record["eval"])
     record["verdicts"] = verdicts
-    table = Table("task", "n", "trained", *OTHERS.values(), title="chrF on the held-out test split")
+    table = Table(
+        "task", "n", "trained", *AGAINST.values(), title="chrF++ on the held-out test split"
+    )
     for task, v in verdicts.items():
         cells = [
-            f"{row['other']:.1f} ({row['low']:+.1f}..{row['high']:+.1f})"
-            for row in v["against"].values()
+            f"{row['score']:.1f} ({row['delta']:+.1f}, {row['low']:+.1f}..{row['high']:+.1f})\n"
+            f"{row['word']}"
+            for row in v["against"]
         ]
-        table.add_row(task, str(v["examples"]), f"{v['chrf']:.1f}", *cells)
+        table.add_row(task, str(v["examples"]), f"{v['chrf++']:.1f}", *cells)
     console.print(table)
-    console.print("(in brackets: the paired bootstrap 95% interval of trained minus that column)")
+    console.print("(in brackets: trained minus that column, and its paired bootstrap 95% interval)")
     for task, v in verdicts.items():
         style = "green" if v["learned"] else "yellow"
         console.print(f"[{style}]{verdict_line(task, v, target, source)}[/]")

@@ -107,8 +107,20 @@ def serve(project_dir: Path, args: tuple[str, ...]) -> None:
     help="Translate every line of this file (UTF-8) instead of TEXT.",
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write lines here.")
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(1, 4096),
+    default=256,
+    show_default=True,
+    help="Most tokens of an answer (each is also bounded by its input's length).",
+)
 def translate(
-    project_dir: Path, args: tuple[str, ...], to: str, file: Path | None, out: Path | None
+    project_dir: Path,
+    args: tuple[str, ...],
+    to: str,
+    file: Path | None,
+    out: Path | None,
+    max_tokens: int,
 ) -> None:
     """Translate TEXT (or --file) with RUN's model, worded as in training."""
     from seshat.serve.translate import translate as run_translate
@@ -120,7 +132,9 @@ def translate(
         name, words = words[0], words[1:]
     texts = file.read_text(encoding="utf-8").splitlines() if file is not None else [" ".join(words)]
     project = load(project_dir, ())
-    answers = run_translate(project, name, texts, to, quant=settings.get("quant"))
+    answers = run_translate(
+        project, name, texts, to, quant=settings.get("quant"), max_tokens=max_tokens
+    )
     if out is not None:
         atomic_write_text(out, "".join(a.replace("\n", " ") + "\n" for a in answers))
         click.echo(f"Wrote {len(answers)} translations to {out}.")

@@ -19,8 +19,23 @@ from seshat.config.models import Destination, ModelSpec
 from seshat.environments import require_env
 from seshat.errors import DataError, ModelError
 from seshat.eval.examples import load_examples, references_by_task
-from seshat.eval.generate import Engine, generate, hf_engine, llamacpp_engine, read_predictions
-from seshat.eval.scoring import sample_rows, score_table, verdicts
+from seshat.eval.generate import (
+    Engine,
+    generate,
+    hf_engine,
+    llamacpp_engine,
+    read_predictions,
+    read_stops,
+)
+from seshat.eval.limits import length_ratios, rule, with_limits
+from seshat.eval.scoring import (
+    AGAINST,
+    comparisons,
+    difference_text,
+    sample_rows,
+    score_table,
+    verdicts,
+)
 from seshat.runs.launch_record import Launch
 from seshat.runs.outputs import full_model, trained_adapter
 from seshat.runs.rundir import RunDir, find_run
@@ -175,13 +190,17 @@ def evaluate_run(
     run = find_run(root, name)
     chosen = choose_engine(run, engine, quant, max_tokens)
     chat_path, recorded = _split_file(run, split)
-    examples = load_examples(root, chat_path, split, limit)
-    training = references_by_task(root / run.read_json("data.json")["train"]["path"])
+    train_path = root / run.read_json("data.json")["train"]["path"]
+    ratios = length_ratios(load_examples(root, train_path, "train")) if train_path.is_file() else {}
+    examples = with_limits(load_examples(root, chat_path, split, limit), ratios, max_tokens)
+    training = references_by_task(train_path)
     folder = run.path / EVAL_DIR / (chosen.tag if split == "test" else f"{chosen.tag}-{split}")
     folder.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     answers = _answers(chosen, examples, folder, run, on_progress)
     outputs = [answers[e.key] for e in examples]
+    stopped = read_stops(folder / "predictions.jsonl")
+    stops = [stopped.get(e.key) for e in examples]
     seconds = time.monotonic() - started
     base_outputs, base_about = None, None
     if baseline:
@@ -194,6 +213,7 @@ def evaluate_run(
         training,
         bootstrap=bootstrap,
         baseline=base_outputs,
+        stops=stops,
     )
     record = {
         "run": run.run_id,
@@ -205,6 +225,7 @@ def evaluate_run(
         "limit": limit,
         "generation_seconds": round(seconds, 2),
         "baseline": base_about,
+        "generation": rule(ratios, max_tokens),
         "evaluated_at": utc_now(),
         **table,
         "verdicts": verdicts(table),
@@ -283,30 +304,48 @@ def headline(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary_markdown(record: dict[str, Any]) -> str:
-    """A short Markdown summary: scores, controls and verdicts per task, with signatures."""
+    """A short Markdown summary of the scores, with signatures.
+
+    Per task, the trained model against the untuned one and the controls: score, signed
+    difference and its 95 % interval, in words.
+    """
+    baseline = bool(record.get("baseline"))
+    against = [k for k in AGAINST if k != "baseline" or baseline]
     lines = [
         f"# Evaluation of {record['run']} ({record['split']}, {record['examples']} examples)",
         "",
-        f"Engine: {record['engine_description']}.",
+        f"Engine: {record['engine_description']}. chrF++ (the headline), then each comparison: "
+        "its score, the trained model's difference (95 % paired-bootstrap interval), and what "
+        "that means.",
         "",
-        "| task | n | chrF++ | chrF | BLEU | copy source (chrF++) | random target (chrF++) |"
-        + (" baseline chrF++ (p) |" if record.get("baseline") else ""),
-        "|---|---|---|---|---|---|---|" + ("---|" if record.get("baseline") else ""),
+        "| task | n | trained | "
+        + " | ".join(AGAINST[k] for k in against)
+        + " | chrF | BLEU | runaway |",
+        "|---|---|---|" + "---|" * len(against) + "---|---|---|",
     ]
     for task, entry in record["tasks"].items():
-        s, c = entry["scores"], entry["controls"]
-        row = (
+        s = entry["scores"]
+        cells = [
+            f"{row['score']:.2f}: {difference_text(row)}, **{row['word']}**"
+            for row in comparisons(entry)
+        ]
+        runaway = entry.get("runaway", {}).get("rate")
+        lines.append(
             f"| {task} | {entry['examples']} | {s['chrf++']['score']:.2f} | "
-            f"{s['chrf']['score']:.2f} | {s['bleu']['score']:.2f} | "
-            f"{c['copy_source']['chrf++']['score']:.2f} | {c['random_target']['chrf++']['score']:.2f} |"
+            + " | ".join(cells)
+            + f" | {s['chrf']['score']:.2f} | {s['bleu']['score']:.2f} | "
+            + (f"{runaway * 100:.0f} %" if runaway is not None else "")
+            + " |"
         )
-        if "baseline" in entry:
-            paired = entry["baseline"]["paired_bootstrap"]["chrf++"]
-            row += f" {paired['baseline']:.2f} (p={paired['p_value']:.3f}) |"
-        lines.append(row)
     lines += ["", *[f"- {v}" for v in record["verdicts"]], "", "Signatures:"]
     first = next(iter(record["tasks"].values()))["scores"]
     lines += [f"- {metric}: `{first[metric]['signature']}`" for metric in first]
+    generation = record.get("generation")
+    if generation:
+        lines += [
+            f"- answers: at most {generation['max_tokens_cap']} tokens; "
+            f"{generation['max_tokens_rule']}; {generation['repetition_guard']}",
+        ]
     return "\n".join(lines) + "\n"
 
 

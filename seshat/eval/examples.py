@@ -44,6 +44,7 @@ class Example:
         record: The record id, if known.
         access: The access level of the record, if known.
         source: The id of the data source it comes from, if known.
+        max_tokens: The most tokens its answer may take (None: the engine's cap).
     """
 
     key: str
@@ -54,6 +55,7 @@ class Example:
     record: str | None
     access: str | None
     source: str | None = None
+    max_tokens: int | None = None
 
 
 def _records(root: Path, split: str) -> dict[str, dict[str, Any]]:

@@ -83,6 +83,21 @@ def hf_engine(
     )
 
 
+def read_stops(path: Path) -> dict[str, str | None]:
+    """How each answer ended (``end``, ``limit``, ``repetition``; None for older answers)."""
+    found: dict[str, str | None] = {}
+    if not path.is_file():
+        return found
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            found[str(row["id"])] = row.get("stopped")
+    return found
+
+
 def read_predictions(path: Path) -> dict[str, str]:
     """The answers generated so far (a torn last line from a crash is ignored)."""
     found: dict[str, str] = {}
@@ -124,7 +139,12 @@ def generate(
         atomic_write_text(
             inputs,
             "".join(
-                json.dumps({"id": e.key, "messages": e.prompt}, ensure_ascii=False) + "\n"
+                json.dumps(
+                    {"id": e.key, "messages": e.prompt}
+                    | ({"max_tokens": e.max_tokens} if e.max_tokens else {}),
+                    ensure_ascii=False,
+                )
+                + "\n"
                 for e in pending
             ),
         )

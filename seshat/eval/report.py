@@ -18,6 +18,7 @@ from seshat.access import Gate, run_level
 from seshat.config.models import Destination
 from seshat.errors import DataError
 from seshat.eval.evaluate import latest_scores
+from seshat.eval.scoring import comparisons, difference_text
 from seshat.runs.rundir import RunDir, find_run
 from seshat.yamlio import atomic_write_text
 
@@ -26,7 +27,7 @@ CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;
 padding:4px 8px;vertical-align:top}th{background:#f3f3f3}.no{color:#b00;font-weight:bold}
-.yes{color:#070}.sig{font-family:monospace;font-size:12px;color:#555}.banner{padding:.6em 1em;
+.yes{color:#070}.same{color:#a60}.sig{font-family:monospace;font-size:12px;color:#555}.banner{padding:.6em 1em;
 background:#fff4d6;border:1px solid #e0c060}svg{background:#fff;border:1px solid #ddd}
 """
 
@@ -68,14 +69,27 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str) -> str:
     parts = [
         f'<svg width="{width}" height="{height}" role="img" aria-label="{_esc(title)}">',
         f'<text x="{pad}" y="18" font-size="14">{_esc(title)}</text>',
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'stroke="#999"/>',
+        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#999"/>',
         f'<text x="4" y="{sy(y1) + 4:.0f}" font-size="11">{y1:.3g}</text>',
         f'<text x="4" y="{sy(y0) + 4:.0f}" font-size="11">{y0:.3g}</text>',
-        f'<text x="{width - pad}" y="{height - 8}" font-size="11">step {x1:g}</text>',
+        f'<text x="{pad}" y="{height - pad + 14}" font-size="11">{x0:g}</text>',
+        f'<text x="{width - pad}" y="{height - pad + 14}" font-size="11" text-anchor="end">'
+        f"{x1:g}</text>",
+        f'<text x="{width / 2:.0f}" y="{height - 6}" font-size="11" text-anchor="middle">'
+        "optimizer step</text>",
     ]
     for n, (name, values) in enumerate(series.items()):
         colour = COLOURS[n % len(COLOURS)]
         path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in sorted(values))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
+        # a marker on every point: a run with one dev evaluation still shows it
+        parts += [
+            f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}">'
+            f"<title>{_esc(name)} at step {x:g}: {y:.3f}</title></circle>"
+            for x, y in sorted(values)
+        ]
         parts.append(
             f'<text x="{width - 200}" y="{30 + 14 * n}" font-size="12" fill="{colour}">'
             f"{_esc(name)}</text>"
@@ -85,15 +99,22 @@ def line_chart(series: dict[str, list[tuple[float, float]]], title: str) -> str:
 
 
 def bar_chart(groups: dict[str, dict[str, float]], title: str) -> str:
-    """An SVG grouped bar chart of ``{group: {bar: value 0..100}}``."""
+    """An SVG grouped bar chart of ``{group: {bar: value 0..100}}``.
+
+    Bars are wide enough for their value above them, and group names are set at a slant under
+    their group, so neither overlaps its neighbour.
+    """
     if not groups:
         return ""
     bars = list(dict.fromkeys(b for values in groups.values() for b in values))
-    width = max(400, 60 + len(groups) * (len(bars) * 22 + 30))
-    height, base = 260, 220
+    bar_w, gap = 30, 44
+    group_w = len(bars) * bar_w + gap
+    width = max(480, 60 + len(groups) * group_w + 190)
+    height, base = 330, 220
     top = max([v for values in groups.values() for v in values.values()] + [1.0])
     parts = [f'<svg width="{width}" height="{height}" role="img" aria-label="{_esc(title)}">']
     parts.append(f'<text x="10" y="16" font-size="14">{_esc(title)}</text>')
+    parts.append(f'<line x1="36" y1="{base}" x2="{width - 190}" y2="{base}" stroke="#999"/>')
     x = 40
     for group, values in groups.items():
         for n, bar in enumerate(bars):
@@ -101,19 +122,26 @@ def bar_chart(groups: dict[str, dict[str, float]], title: str) -> str:
             if value is None:
                 continue
             h = value / top * 170
+            left = x + n * bar_w
             parts.append(
-                f'<rect x="{x + n * 22}" y="{base - h:.1f}" width="18" height="{h:.1f}" '
+                f'<rect x="{left}" y="{base - h:.1f}" width="{bar_w - 4}" height="{h:.1f}" '
                 f'fill="{COLOURS[n % len(COLOURS)]}"><title>{_esc(bar)}: {value:.2f}</title></rect>'
             )
             parts.append(
-                f'<text x="{x + n * 22}" y="{base - h - 3:.1f}" font-size="9">{value:.1f}</text>'
+                f'<text x="{left + (bar_w - 4) / 2:.0f}" y="{base - h - 3:.1f}" font-size="10" '
+                f'text-anchor="middle">{value:.1f}</text>'
             )
-        parts.append(f'<text x="{x}" y="{base + 16}" font-size="11">{_esc(group)}</text>')
-        x += len(bars) * 22 + 30
+        middle = x + len(bars) * bar_w / 2
+        parts.append(
+            f'<text x="{middle:.0f}" y="{base + 14}" font-size="11" text-anchor="end" '
+            f'transform="rotate(-30 {middle:.0f} {base + 14})">{_esc(group)}</text>'
+        )
+        x += group_w
     for n, bar in enumerate(bars):
         parts.append(
-            f'<text x="{width - 170}" y="{30 + 13 * n}" font-size="11" '
-            f'fill="{COLOURS[n % len(COLOURS)]}">{_esc(bar)}</text>'
+            f'<rect x="{width - 180}" y="{22 + 16 * n}" width="10" height="10" '
+            f'fill="{COLOURS[n % len(COLOURS)]}"/>'
+            f'<text x="{width - 165}" y="{31 + 16 * n}" font-size="11">{_esc(bar)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -143,39 +171,49 @@ def _run_section(run: RunDir, sharing: Gate | None) -> str:
     )
     out.append(_score_table(scores))
     groups = {
-        task: {
-            "model": e["scores"]["chrf++"]["score"],
-            "copy source": e["controls"]["copy_source"]["chrf++"]["score"],
-            "random target": e["controls"]["random_target"]["chrf++"]["score"],
-        }
+        task: {"trained model": e["scores"]["chrf++"]["score"]}
+        | {row["name"]: row["score"] for row in comparisons(e)}
         for task, e in scores["tasks"].items()
     }
-    out.append(bar_chart(groups, "chrF++ per task, beside its controls"))
+    out.append(
+        bar_chart(groups, "chrF++ per task: the trained model beside what it is compared with")
+    )
     out.append(_samples(run, scores, sharing))
     return "\n".join(out)
 
 
 def _score_table(scores: dict[str, Any]) -> str:
+    """The scores of each task, the trained model against what it is compared with.
+
+    Each comparison (the untuned model when it was evaluated, copying the input, a random
+    training answer) with the signed difference, its 95 % interval and the verdict in words;
+    then chrF, BLEU and the runaway rate.
+    """
+    first = next(iter(scores["tasks"].values()))
+    against = comparisons(first)
     head = (
-        "<tr><th>task</th><th>n</th><th>chrF++ (95% CI)</th><th>chrF</th><th>BLEU</th>"
-        "<th>copy source</th><th>random target</th><th>beats controls</th></tr>"
+        "<tr><th>task</th><th>n</th><th>trained (chrF++)</th>"
+        + "".join(f"<th>{_esc(row['name'])}</th>" for row in against)
+        + "<th>chrF</th><th>BLEU</th><th>runaway</th></tr>"
     )
+    css = {"better than": "yes", "no different from": "same", "worse than": "no"}
     body = []
     for task, e in scores["tasks"].items():
-        s, c = e["scores"], e["controls"]
-        ci = f" ± {s['chrf++']['ci']:.2f}" if "ci" in s["chrf++"] else ""
-        verdict = (
-            '<span class="yes">yes</span>' if e["beats_controls"] else '<span class="no">NO</span>'
+        s = e["scores"]
+        cells = "".join(
+            f"<td>{row['score']:.2f}<br>{_esc(difference_text(row))}<br>"
+            f'<span class="{css[row["word"]]}">{_esc(row["word"])}</span></td>'
+            for row in comparisons(e)
         )
+        rate = e.get("runaway", {}).get("rate")
         body.append(
-            f"<tr><td>{_esc(task)}</td><td>{e['examples']}</td><td>{s['chrf++']['score']:.2f}{ci}</td>"
-            f"<td>{s['chrf']['score']:.2f}</td><td>{s['bleu']['score']:.2f}</td>"
-            f"<td>{c['copy_source']['chrf++']['score']:.2f}</td>"
-            f"<td>{c['random_target']['chrf++']['score']:.2f}</td><td>{verdict}</td></tr>"
+            f"<tr><td>{_esc(task)}</td><td>{e['examples']}</td><td>{s['chrf++']['score']:.2f}</td>"
+            f"{cells}<td>{s['chrf']['score']:.2f}</td><td>{s['bleu']['score']:.2f}</td>"
+            f"<td>{'' if rate is None else f'{rate * 100:.0f} %'}</td></tr>"
         )
-    first = next(iter(scores["tasks"].values()))["scores"]
     signatures = "".join(
-        f'<div class="sig">{_esc(m)}: {_esc(v["signature"])}</div>' for m, v in first.items()
+        f'<div class="sig">{_esc(m)}: {_esc(v["signature"])}</div>'
+        for m, v in first["scores"].items()
     )
     verdicts = "".join(f"<li>{_esc(v)}</li>" for v in scores.get("verdicts", []))
     return f"<table>{head}{''.join(body)}</table><ul>{verdicts}</ul>{signatures}"

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seshat.eval.examples import Example
+from seshat.eval.limits import is_runaway
 from seshat.eval.metrics import (
     corpus_scores,
     exact_match,
@@ -61,6 +62,7 @@ def score_table(
     seed: int = 13,
     bootstrap: int = 1000,
     baseline: Sequence[str] | None = None,
+    stops: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
     """Scores per task (and over all tasks), controls, and optionally a paired test vs a baseline.
 
@@ -71,6 +73,7 @@ def score_table(
         seed: Seed of the random-target control.
         bootstrap: Bootstrap resamples for confidence intervals and the paired test (0: none).
         baseline: A baseline's answers, in the same order (paired bootstrap resampling).
+        stops: How each answer ended (``end``, ``limit``, ``repetition``), for the runaway rate.
 
     Returns:
         ``{"headline": metric, "tasks": {task: entry}}``; an entry holds ``scores``,
@@ -93,6 +96,10 @@ def score_table(
         }
         if task in LEXICAL_TASKS:
             entry["exact_match"] = exact_match(hyps, refs)
+        runaways = sum(
+            is_runaway(outputs[i], stops[i] if stops is not None else None) for i in index
+        )
+        entry["runaway"] = {"count": runaways, "rate": round(runaways / len(index), 4)}
         if baseline is not None:
             entry["baseline"] = {
                 "scores": corpus_scores([baseline[i] for i in index], refs),
@@ -143,20 +150,89 @@ def sample_rows(
     }
 
 
+# what each comparison is called in every place a score is shown (CLI, summary.md, report, card)
+AGAINST = {
+    "baseline": "the untuned model",
+    "copy_source": "copying the input",
+    "random_target": "a random training answer",
+}
+
+
+def compare_word(low: float | None, high: float | None, delta: float) -> str:
+    """``better than``, ``no different from`` or ``worse than``.
+
+    The 95 % interval of the difference decides; without one, the point difference (the caller
+    says so).
+    """
+    if low is None or high is None:
+        return "better than" if delta > 0 else "worse than" if delta < 0 else "no different from"
+    if low > 0:
+        return "better than"
+    if high < 0:
+        return "worse than"
+    return "no different from"
+
+
+def comparisons(entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The trained model's headline score against each comparison.
+
+    Each row: their score, the signed difference, its 95 % interval and the word for it; the
+    untuned model first, when it was evaluated.
+    """
+    ours = entry["scores"][HEADLINE]["score"]
+    found = []
+    for key, name in AGAINST.items():
+        if key == "baseline":
+            if "baseline" not in entry:
+                continue
+            theirs = entry["baseline"]["scores"][HEADLINE]["score"]
+        else:
+            theirs = entry["controls"][key][HEADLINE]["score"]
+        interval = (entry.get("differences") or {}).get(key, {}).get(HEADLINE)
+        delta = interval["delta"] if interval else ours - theirs
+        low, high = (interval["low"], interval["high"]) if interval else (None, None)
+        found.append(
+            {
+                "key": key,
+                "name": name,
+                "score": theirs,
+                "delta": delta,
+                "low": low,
+                "high": high,
+                "word": compare_word(low, high, delta),
+            }
+        )
+    return found
+
+
+def difference_text(row: Mapping[str, Any]) -> str:
+    """``-7.1 (-10.5 to -3.9)``: the signed difference and its interval."""
+    if row["low"] is None:
+        return f"{row['delta']:+.1f} (no interval)"
+    return f"{row['delta']:+.1f} ({row['low']:+.1f} to {row['high']:+.1f})"
+
+
 def verdicts(table: Mapping[str, Any]) -> list[str]:
-    """One plain sentence per task: does the score beat its controls?"""
+    """One plain sentence per task: the trained model against the untuned one and the controls.
+
+    A score that is no better than a random training answer means the model writes the
+    language's form but has not learned the task: said plainly, with the next step.
+    """
     lines = []
     for task, entry in table["tasks"].items():
         ours = entry["scores"][HEADLINE]["score"]
-        copy = entry["controls"]["copy_source"][HEADLINE]["score"]
-        rand = entry["controls"]["random_target"][HEADLINE]["score"]
-        if entry["beats_controls"]:
-            lines.append(
-                f"{task}: chrF++ {ours:.1f} beats both controls (copy {copy:.1f}, random {rand:.1f})."
+        parts = [
+            f"{row['word']} {row['name']} ({row['score']:.1f}; {difference_text(row)})"
+            for row in comparisons(entry)
+        ]
+        line = f"{task}: chrF++ {ours:.1f} is " + ", ".join(parts) + "."
+        random = next(r for r in comparisons(entry) if r["key"] == "random_target")
+        if random["word"] != "better than":
+            line += (
+                " The model writes the language's form but has not learned this task: its "
+                "answers score like random sentences of the language. Next: more steps "
+                "(training.max_steps), retrieval in the prompts, a bigger model, or the cloud "
+                "profile."
             )
-        else:
-            lines.append(
-                f"{task}: chrF++ {ours:.1f} does NOT beat its controls (copy {copy:.1f}, "
-                f"random {rand:.1f}): the model has not learned this task yet."
-            )
+        lines.append(line)
     return lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from seshat.access import run_holdings
+from seshat.run_records import RunRecordError
 from seshat.runs.rundir import RunDir
 
 ACCESS_NOTE = {
@@ -46,6 +47,36 @@ def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _method(run: RunDir, spec: dict[str, Any], status: dict[str, Any]) -> str:
+    """What actually ran (the plan's method and sizes), not the spec's ``auto``."""
+    try:
+        plan = run.read_json("plan.json")
+    except RunRecordError:
+        plan = {}  # an older run without its plan: the spec says what was asked
+    training = spec.get("training", {})
+    method = plan.get("method") or training.get("method", "?")
+
+    def planned(name: str) -> Any:
+        choice = plan.get(name)
+        return choice.get("value") if isinstance(choice, dict) else None
+
+    details = []
+    if method in ("lora", "qlora"):
+        lora = training.get("lora", {})
+        details.append(f"rank {lora.get('rank', '?')}, alpha {lora.get('alpha', '?')}")
+    if planned("sequence_len"):
+        details.append(f"{planned('sequence_len')} tokens")
+    batch = (planned("micro_batch_size"), planned("gradient_accumulation_steps"))
+    if None not in batch:
+        details.append(f"batch {batch[0]} x {batch[1]}")
+    if status.get("total_steps"):
+        details.append(f"{status['total_steps']} steps")
+    if training.get("learning_rate"):
+        details.append(f"learning rate {training['learning_rate']:g}")
+    label = {"lora": "LoRA", "qlora": "QLoRA (4-bit base)", "full": "full fine-tuning"}
+    return label.get(str(method), str(method)) + (f" ({', '.join(details)})" if details else "")
+
+
 def model_card(run: RunDir, record: dict[str, Any]) -> str:
     """The Markdown card of an export."""
     spec = _spec(run)
@@ -60,7 +91,7 @@ def model_card(run: RunDir, record: dict[str, Any]) -> str:
         "",
         "## What it is",
         f"- Base model: `{record['base_model']}`",
-        f"- Fine-tuning: {spec.get('training', {}).get('method', '?')} with "
+        f"- Fine-tuning: {_method(run, spec, status)} with "
         f"{status.get('backend', spec.get('backend', '?'))}; run `{run.run_id}`",
         f"- Target language: {language.get('name')} ({language.get('code')})",
         "- Files: " + ", ".join(f"`{name}` ({quant})" for quant, name in record["files"].items()),

@@ -1,42 +1,37 @@
 """The quickstart's verdict: did the model learn to translate, and where everything is.
 
-"Learned" is strict: for a translation task, the trained model's chrF beats the untuned model,
-copying the source, and a random target-language sentence, each by a paired bootstrap 95 %
-interval that lies entirely above zero.
+"Learned" is strict: for a translation task, the trained model's chrF++ is *better than* the
+untuned model, copying the source, and a random target-language sentence, each by a paired
+bootstrap 95 % interval that lies entirely above zero (the eval's own wording and rows).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from seshat.eval.scoring import AGAINST, HEADLINE, comparisons, difference_text
+
 TRANSLATION_TASKS = ("translate_to_target", "translate_to_source")
-OTHERS = {
-    "baseline": "untuned model",
-    "copy_source": "copy source",
-    "random_target": "random target",
-}
-METRIC = "chrf"
 
 
 def translation_verdicts(scores: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per translation task: the scores beside each comparison, and whether every gain is sure."""
+    """Per translation task: chrF++ beside each comparison, and whether it is better than all.
+
+    The rows are the eval's own (:func:`seshat.eval.scoring.comparisons`).
+    """
     found = {}
     for task in TRANSLATION_TASKS:
         entry = scores["tasks"].get(task)
         if entry is None or "differences" not in entry:
             continue
-        rows = {
-            name: entry["differences"][name][METRIC]
-            for name in OTHERS
-            if name in entry["differences"]
-        }
+        rows = comparisons(entry)
         found[task] = {
             "examples": entry["examples"],
-            "chrf": entry["scores"]["chrf"]["score"],
-            "chrf++": entry["scores"]["chrf++"]["score"],
-            "signature": entry["scores"]["chrf"]["signature"],
+            "chrf++": entry["scores"][HEADLINE]["score"],
+            "signature": entry["scores"][HEADLINE]["signature"],
             "against": rows,
-            "learned": len(rows) == len(OTHERS) and all(r["low"] > 0 for r in rows.values()),
+            "learned": len(rows) == len(AGAINST)
+            and all(row["word"] == "better than" for row in rows),
         }
     return found
 
@@ -46,17 +41,14 @@ def verdict_line(task: str, verdict: dict[str, Any], target: str, source: str) -
     direction = (
         f"{source} -> {target}" if task == "translate_to_target" else f"{target} -> {source}"
     )
-    gains = ", ".join(
-        f"{OTHERS[name]} {row['other']:.1f} (+{row['delta']:.1f}, 95% CI {row['low']:+.1f} to "
-        f"{row['high']:+.1f})"
-        for name, row in verdict["against"].items()
+    compared = "; ".join(
+        f"{row['word']} {row['name']} ({row['score']:.1f}, {difference_text(row)})"
+        for row in verdict["against"]
     )
+    line = f"{direction}: chrF++ {verdict['chrf++']:.1f} is {compared}."
     if verdict["learned"]:
-        return f"{direction}: chrF {verdict['chrf']:.1f} beats {gains}."
-    return (
-        f"{direction}: chrF {verdict['chrf']:.1f} does not surely beat every comparison ({gains}): "
-        "train longer (--steps) or on more data."
-    )
+        return line
+    return line + " Not learned yet: train longer (--steps) or on more data."
 
 
 def next_steps(folder: str, run_id: str, code: str, example: str) -> list[str]:

@@ -12,8 +12,9 @@ from pathlib import Path
 from seshat.config.loader import LoadedProject
 from seshat.errors import DataError
 from seshat.eval.evaluate import choose_engine
-from seshat.eval.examples import Example
+from seshat.eval.examples import Example, load_examples
 from seshat.eval.generate import generate
+from seshat.eval.limits import length_ratios, with_limits
 from seshat.runs.rundir import find_run
 from seshat.serve.prompts import chat, direction, prompt_book
 
@@ -29,6 +30,10 @@ def translate(
 ) -> list[str]:
     """Translate ``texts`` into the language ``to`` (a code or name of the project's languages).
 
+    Each answer is bounded: by its input's length times the training split's answer/input ratio
+    for the task (with a margin), and by ``max_tokens``; a word repeated four times in a row
+    stops it (see :mod:`seshat.eval.limits`).
+
     Raises:
         DataError: Nothing to translate.
         ModelError: The run has no model to answer with.
@@ -42,10 +47,20 @@ def translate(
     task = direction(project, to)
     book = prompt_book(project)
     engine = choose_engine(run, "auto", quant, max_tokens)
-    examples = [
-        Example(str(k), task, chat(book, task, text), "", text, None, None)
-        for k, text in enumerate(texts)
-    ]
+    # each answer bounded by its input's length and the training split's ratios (as in eval)
+    train = project.root / run.read_json("data.json")["train"]["path"]
+    try:
+        ratios = length_ratios(load_examples(project.root, train, "train"))
+    except DataError:
+        ratios = {}
+    examples = with_limits(
+        [
+            Example(str(k), task, chat(book, task, text), "", text, None, None)
+            for k, text in enumerate(texts)
+        ],
+        ratios,
+        max_tokens,
+    )
     with tempfile.TemporaryDirectory(prefix="seshat-translate-") as scratch:
         answers = generate(
             engine, examples, Path(scratch) / "answers.jsonl", run.logs / "translate.log"

@@ -84,12 +84,15 @@ def test_scores_come_with_controls_baseline_and_paired_intervals(
     verdicts = record["verdicts"]
     assert set(verdicts) == {"translate_to_target", "translate_to_source"}
     for verdict in verdicts.values():
-        assert set(verdict["against"]) == {"baseline", "copy_source", "random_target"}
-        for row in verdict["against"].values():
+        rows = verdict["against"]
+        assert [row["key"] for row in rows] == ["baseline", "copy_source", "random_target"]
+        for row in rows:
             assert row["low"] <= row["delta"] <= row["high"]
+            assert row["word"] in ("better than", "no different from", "worse than")
         assert verdict["signature"].startswith("nrefs:1")
     assert (folder / record["scores"]).is_file()
-    assert "chrF on the held-out test split" in stdout
+    assert "chrF++ on the held-out test split" in stdout
+    assert "the untuned model" in stdout
 
 
 def test_the_gguf_is_exported_verified_and_translates(quickstart: tuple[Path, dict, str]) -> None:

@@ -3,7 +3,8 @@
     python generate_hf.py MODEL IN_JSONL OUT_JSONL [--adapter DIR] [--batch N] [--max-tokens N]
 
 ``MODEL`` is a base model or a merged model folder; ``--adapter`` adds a LoRA adapter on top.
-Same input and output lines as ``generate_llamacpp.py``; batches are left-padded.
+Same input and output lines as ``generate_llamacpp.py`` (each item's own ``max_tokens``, the
+same repetition guard, applied to the decoded answer); batches are left-padded.
 """
 
 from __future__ import annotations
@@ -14,6 +15,20 @@ import re
 import time
 
 THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+
+
+REPEATS = 4  # the repetition guard: a word this many times in a row stops the answer
+
+
+def guard(text: str) -> tuple[str, bool]:
+    """``text`` cut before a word's repeats once it occurs REPEATS times in a row."""
+    words = text.split()
+    run = 1
+    for i in range(1, len(words)):
+        run = run + 1 if words[i].casefold() == words[i - 1].casefold() else 1
+        if run >= REPEATS:
+            return " ".join(words[: i - run + 2]), True
+    return text, False
 
 
 def main() -> None:
@@ -60,21 +75,26 @@ def main() -> None:
             encoded = tokenizer(
                 prompts, return_tensors="pt", padding=True, add_special_tokens=False
             )
+            limits = [int(item.get("max_tokens") or args.max_tokens) for item in batch]
             with torch.no_grad():
                 generated = model.generate(
                     **encoded,
-                    max_new_tokens=args.max_tokens,
+                    max_new_tokens=max(limits),
                     do_sample=False,
                     pad_token_id=tokenizer.pad_token_id,
                 )
-            answers = tokenizer.batch_decode(
-                generated[:, encoded["input_ids"].shape[1] :], skip_special_tokens=True
-            )
+            new = generated[:, encoded["input_ids"].shape[1] :]
             seconds = (time.perf_counter() - began) / len(batch)
-            for item, answer in zip(batch, answers, strict=True):
+            for k, (item, limit) in enumerate(zip(batch, limits, strict=True)):
+                ids = new[k][:limit].tolist()
+                ended = tokenizer.eos_token_id in ids or tokenizer.pad_token_id in ids
+                answer, hit = guard(
+                    THINK.sub("", tokenizer.decode(ids, skip_special_tokens=True)).strip()
+                )
                 row = {
                     "id": item["id"],
-                    "output": THINK.sub("", answer).strip(),
+                    "output": answer,
+                    "stopped": "repetition" if hit else "end" if ended else "limit",
                     "seconds": round(seconds, 4),
                 }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -2,9 +2,11 @@
 
     python generate_llamacpp.py GGUF IN_JSONL OUT_JSONL [--max-tokens N] [--threads N]
 
-``IN_JSONL`` lines are ``{"id", "messages"}`` (the chat up to the answer). Each answer is appended to
-``OUT_JSONL`` as soon as it is made (``{"id", "output", "seconds"}``), so an interrupted run keeps
-what it did. The prompt is the GGUF's own chat template rendered with thinking switched off (Qwen3),
+``IN_JSONL`` lines are ``{"id", "messages", "max_tokens"?}`` (the chat up to the answer, and its
+own limit). Each answer is appended to ``OUT_JSONL`` as soon as it is made (``{"id", "output",
+"stopped", "seconds"}``; ``stopped``: end, limit or repetition), so an interrupted run keeps what
+it did. A word repeated REPEATS times in a row stops the answer (the repeats are cut). The
+prompt is the GGUF's own chat template rendered with thinking switched off (Qwen3),
 exactly as the model was trained; a leading ``<think>...</think>`` block is removed from answers.
 """
 
@@ -17,6 +19,20 @@ import sys
 import time
 
 THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+
+
+REPEATS = 4  # the repetition guard: a word this many times in a row stops the answer
+
+
+def guard(text: str) -> tuple[str, bool]:
+    """``text`` cut before a word's repeats once it occurs REPEATS times in a row."""
+    words = text.split()
+    run = 1
+    for i in range(1, len(words)):
+        run = run + 1 if words[i].casefold() == words[i - 1].casefold() else 1
+        if run >= REPEATS:
+            return " ".join(words[: i - run + 2]), True
+    return text, False
 
 
 def render_prompt(template: str, messages: list[dict], bos: str, eos: str) -> str:
@@ -78,13 +94,24 @@ def main() -> None:
             starts_with_bos = bool(bos) and prompt.startswith(bos)
             tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=not starts_with_bos, special=True)
             llm.reset()
-            result = llm.create_completion(
-                tokens, max_tokens=args.max_tokens, temperature=0.0, top_k=1
-            )
-            text = THINK.sub("", result["choices"][0]["text"]).strip()
+            limit = int(item.get("max_tokens") or args.max_tokens)
+            text, stopped = "", "end"
+            for chunk in llm.create_completion(
+                tokens, max_tokens=limit, temperature=0.0, top_k=1, stream=True
+            ):
+                choice = chunk["choices"][0]
+                text += choice["text"]
+                if choice.get("finish_reason") == "length":
+                    stopped = "limit"
+                text, hit = guard(text) if "<think>" not in text else (text, False)
+                if hit:
+                    stopped = "repetition"
+                    break
+            text = THINK.sub("", text).strip()
             row = {
                 "id": item["id"],
                 "output": text,
+                "stopped": stopped,
                 "seconds": round(time.perf_counter() - started, 4),
             }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
