@@ -131,3 +131,15 @@ def test_interlinear_records_teach_glossing_grammar_and_morphology(tmp_path: Pat
     assert "- naham-we-lo: Naham-MASC.SING-COMITATIVE" in answers["Explain"]
     assert answers["Break"] == "naham-we-lo\nNaham-MASC.SING-COMITATIVE"
     assert any('"nahamwelo"' in chat[1]["content"] for chat in chats)
+
+
+def test_a_test_split_in_another_spelling_is_flagged_with_a_mapping_to_try() -> None:
+    from seshat.data.orthography import drift
+
+    old = [f"quiquin huasi qui {k}" for k in range(200)]  # an older convention
+    new = [f"kikin wasi ki {k}" for k in range(20)]  # the one the test set uses
+    found = drift(old + new, new, "test")
+    assert found["flag"] and "'qu'" in found["note"]
+    assert found["suggest_normalize"] == {"qu": "k"}  # hu -> w has one word only: not said
+    same = drift(old, old[:20], "test")
+    assert not same["flag"] and "suggest_normalize" not in same

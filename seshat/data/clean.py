@@ -37,6 +37,7 @@ from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
 from seshat.data.ingest import RECORDS
+from seshat.data.orthography import compare, strong, units
 from seshat.errors import SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
 
@@ -175,8 +176,11 @@ def clean(project: LoadedProject) -> dict[str, Any]:
     seen_loose: set[int] = set()
     flags: Counter[str] = Counter()
     per_source: dict[str, dict[str, int]] = {}
+    spelling: dict[str, tuple[Counter[str], int]] = {}
     for path in inputs:
         counts: Counter[str] = Counter()
+        letters: Counter[str] = Counter()
+        total = 0
         with atomic_writer(root / CLEAN / path.name) as out:
             for segment in read_segments(path):
                 segment.text = clean_text(segment.text)
@@ -187,21 +191,40 @@ def clean(project: LoadedProject) -> dict[str, Any]:
                     if spec.cleaning.punctuation_spacing:
                         segment.translation = fix_punctuation_spacing(segment.translation)
                 check(segment, spec.cleaning, seen, seen_loose, alphabet)
+                found, n = units([segment.text])
+                letters.update(found)
+                total += n
                 counts["records"] += 1
                 for flag in segment.flags:
                     counts[flag.rule] += 1
                 out.write(segment.to_json() + "\n")
         per_source[path.stem] = dict(sorted(counts.items()))
+        spelling[path.stem] = (letters, total)
         flags.update({k: v for k, v in counts.items() if k != "records"})
     report = {
         "records": sum(s.get("records", 0) for s in per_source.values()),
         "flags": dict(sorted(flags.items())),
         "blocking": sorted(BLOCKING),
         "sources": per_source,
+        "orthography": _source_spelling(spelling),
     }
     atomic_write_text(
         root / CLEAN / "report.json", json.dumps(report, indent=2, sort_keys=True) + "\n"
     )
+    return report
+
+
+def _source_spelling(spelling: dict[str, tuple[Counter[str], int]]) -> dict[str, Any]:
+    """Per source, the letters and digraphs it uses most unlike the rest of the corpus."""
+    everything: Counter[str] = Counter()
+    for found, _ in spelling.values():
+        everything.update(found)
+    letters = sum(n for _, n in spelling.values())
+    report = {}
+    for source, (found, n) in spelling.items():
+        rest = (everything - found, letters - n)
+        rows = compare((found, n), rest, top=5) if len(spelling) > 1 else []
+        report[source] = {"differs_most": rows, "flag": bool(strong(rows))}
     return report
 
 

@@ -80,7 +80,7 @@ def build(project: LoadedProject) -> dict[str, Any]:
         "sources": sources,
         "splits": {
             k: splits.get(k)
-            for k in ("counts", "shares", "targets", "unit", "refined", "pinned")
+            for k in ("counts", "shares", "targets", "unit", "refined", "pinned", "orthography")
             if k in splits
         },
         "examples": {
@@ -149,6 +149,13 @@ def lines(receipt: dict[str, Any], full: bool = False) -> list[str]:
                 )
             elif pin:
                 out.append(f"    pinned sources: {', '.join(f'{s}→{t}' for s, t in pin.items())}")
+    for found in (splits.get("orthography") or {}).values():
+        if found.get("flag"):
+            line = f"    spelling: {found['note']}"
+            if found.get("suggest_normalize"):
+                mapping = ", ".join(f"{a}: {b}" for a, b in found["suggest_normalize"].items())
+                line += f"; to try: `language.normalize: {{{mapping}}}`"
+            out.append(line)
     for name, part in (receipt.get("examples") or {}).items():
         tasks = ", ".join(f"{t} {n}" for t, n in part["tasks"].items())
         out.append(f"{name}: {part['examples']} example(s) ({tasks})")

@@ -24,6 +24,7 @@ from typing import Any
 from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import CorpusFileError
 from seshat.data.clean import CLEAN, cleaner
+from seshat.data.orthography import drift
 from seshat.errors import DataError, SeshatError
 from seshat.yamlio import atomic_write_text, atomic_writer
 
@@ -316,6 +317,17 @@ def split(project: LoadedProject) -> dict[str, Any]:
             out[name].write(line)
             counts[name] += 1
     kept = sum(counts.values())
+
+    def texts(name: str) -> Iterator[str]:
+        with open(folder / f"{name}.jsonl", encoding="utf-8") as handle:
+            for line in handle:
+                yield json.loads(line)["text"]
+
+    spelling = {
+        name: drift(texts("train"), texts(name), name)
+        for name in ("test", "dev")
+        if counts[name] and counts["train"]
+    }
     summary = {
         "counts": {name: counts[name] for name in ("train", "dev", "test")},
         "shares": {
@@ -338,8 +350,10 @@ def split(project: LoadedProject) -> dict[str, Any]:
             },
         },
         "inputs": [p.name for p in record_files(root)],
+        "orthography": spelling,
     }
     atomic_write_text(
-        folder / "manifest.json", json.dumps(summary, indent=2, sort_keys=True) + "\n"
+        folder / "manifest.json",
+        json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
     )
     return summary
