@@ -64,11 +64,13 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
 
     names, settings, project_dir = run_settings(args, EVAL_SETTINGS, project_dir)
     settings["gate"] = gate(project_dir, settings)
-    with generation_bars(Console(stderr=True), "Generating with") as on_progress:
+    console = Console(stderr=True)
+    with generation_bars(console, "Generating with") as on_progress:
         record = evaluate_run(
             project_dir.resolve(),
             names[0] if names else "latest",
             on_progress=on_progress,
+            on_estimate=lambda said: console.print(f"Evaluation: {said}."),
             **settings,
         )
     table = Table(

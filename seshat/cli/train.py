@@ -81,6 +81,14 @@ def train(project_dir: Path, ignore_memory_plan: bool, overrides: tuple[str, ...
             f"Run [bold]{run.run_id}[/]: {launch.backend} on {prepared.resolved.profile.name}"
             f"{origin} ({run.path})"
         )
+        took = prepared.plan.time
+        if took:
+            from seshat.plan.timing import duration
+
+            console.print(
+                f"Planned: {took['total_steps']} steps, about {duration(took['total_s'])} "
+                f"({took['step_s']:.1f} s per step, estimated; the bar's ETA is measured)"
+            )
     with _progress_bar(console) as show:
         try:
             status = execute(run, launch, on_progress=show, resume_from=resume_from)

@@ -168,6 +168,7 @@ def evaluate_run(
     bootstrap: int = 1000,
     on_progress: Callable[[str, int, int], None] | None = None,
     gate: Gate | None = None,
+    on_estimate: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate run ``name`` and write ``runs/<id>/eval/<engine>/``.
 
@@ -183,6 +184,7 @@ def evaluate_run(
         bootstrap: Resamples for confidence intervals and the paired test.
         on_progress: ``(what, done, total)`` after every answer.
         gate: The access policy for what goes to W&B (default: the project's).
+        on_estimate: Called once, before generating, with how long it will take (in words).
 
     Returns:
         The scores record (also written to ``scores.json``).
@@ -196,6 +198,10 @@ def evaluate_run(
     training = references_by_task(train_path)
     folder = run.path / EVAL_DIR / (chosen.tag if split == "test" else f"{chosen.tag}-{split}")
     folder.mkdir(parents=True, exist_ok=True)
+    if on_estimate is not None:
+        said = time_estimate(run, examples, read_predictions(folder / "predictions.jsonl"))
+        if said:
+            on_estimate(said + (" (and as long again for the untuned model)" if baseline else ""))
     started = time.monotonic()
     answers = _answers(chosen, examples, folder, run, on_progress)
     outputs = [answers[e.key] for e in examples]
@@ -293,6 +299,26 @@ def _baseline(
             f"run `seshat eval {other.run_id}` with the same engine and limit first",
         )
     return [answers[e.key] for e in examples], {"kind": "run", "run": other.run_id}
+
+
+def time_estimate(run: RunDir, examples: list[Any], done: dict[str, str]) -> str | None:
+    """How long generating the missing answers will take, in words (None: model unknown)."""
+    from seshat.machine import available_cores
+    from seshat.plan.catalogue import find_shape
+    from seshat.plan.timing import duration, generation_seconds, throughput
+
+    shape, _ = find_shape(ModelSpec(**run.spec()["model"]), run.root)
+    pending = [e for e in examples if e.key not in done]
+    if shape is None or not pending:
+        return None
+    # answers stop well before their limit as a rule: half of it is the expectation
+    tokens = sum((e.max_tokens or 128) // 2 for e in pending)
+    rate = throughput("cpu", available_cores(), None, 1)
+    seconds = generation_seconds(shape, tokens, rate)
+    return (
+        f"{len(pending)} answers to generate: about {duration(seconds)} on {rate[1]} "
+        f"(estimated; up to {duration(2 * seconds)} if every answer runs to its limit)"
+    )
 
 
 def headline(record: dict[str, Any]) -> dict[str, Any]:
