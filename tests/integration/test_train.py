@@ -72,9 +72,8 @@ def test_tiny_training_run(train_project: Path, backend: str) -> None:
         "-C",
         str(train_project),
         f"backend={backend}",
-        "training.max_steps=4",
+        "training.max_steps=6",
         "training.save_steps=2",
-        "training.eval_steps=2",
         *TINY,
         env=CANARIES,  # secrets in the environment must never land in the run dir
     )
@@ -82,12 +81,16 @@ def test_tiny_training_run(train_project: Path, backend: str) -> None:
     run = _only_run(train_project)
     status = json.loads((run / "status.json").read_text())
     assert status["state"] == "succeeded" and status["exit_code"] == 0
-    assert status["last_checkpoint"] == "output/checkpoint-4"
+    assert status["last_checkpoint"] == "output/checkpoint-6"
+    # a run far shorter than an epoch still gets a dev-loss curve (eval_steps from the plan)
+    plan = json.loads((run / "plan.json").read_text())
+    assert plan["eval_steps"]["value"] == 1 and "dev evaluations" in plan["eval_steps"]["reason"]
+    assert len(_eval_losses(run)) >= 5
     assert (run / "output" / "adapter_model.safetensors").is_file()
     assert (run / "output" / "adapter_config.json").is_file()
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     train_rows = [r for r in rows if "loss" in r]
-    assert [r["step"] for r in train_rows] == [1, 2, 3, 4]
+    assert [r["step"] for r in train_rows] == [1, 2, 3, 4, 5, 6]
     assert all(math.isfinite(r["loss"]) for r in train_rows)
     assert any("eval_loss" in r for r in rows)
     for name in (
