@@ -221,6 +221,23 @@ class AccessPolicy(Strict):
         return self.rules.get(destination, DEFAULT_RULES[destination])
 
 
+class Retrieval(Strict):
+    """What a translation prompt quotes from the training split (retrieval-augmented tasks)."""
+
+    examples: int = Field(
+        default=0, ge=0, le=16, description="How many similar training pairs to quote (0: none)."
+    )
+    dictionary: bool = Field(
+        default=False,
+        description="Quote the project's dictionary entries of the sentence's words.",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any retrieval is asked."""
+        return bool(self.examples or self.dictionary)
+
+
 class TaskMix(Strict):
     """Relative weights of the training tasks built from the data (0 turns a task off)."""
 
@@ -239,6 +256,11 @@ class TaskMix(Strict):
     )
     analyse_form: float = Field(
         default=0.3, ge=0, description="Inflected form -> its lemma and features (paradigms)."
+    )
+    retrieval: Retrieval = Field(
+        default_factory=Retrieval,
+        description="Retrieval for the translation tasks: dictionary entries and similar "
+        "examples of the training split in the prompt (in eval and translate too).",
     )
 
 

@@ -23,6 +23,7 @@ from seshat.config.loader import LoadedProject
 from seshat.corpus.jsonl import read_segments
 from seshat.corpus.segment import Segment
 from seshat.data.clean import usable
+from seshat.data.retrieval import INDEX_FILE, Index
 from seshat.data.split import SPLITS_DIR
 from seshat.errors import TemplateError
 from seshat.templating import environment
@@ -125,10 +126,18 @@ class Prompts:
         return values
 
     def messages(
-        self, task: str, segment: Segment, values: dict[str, Any] | None = None
+        self,
+        task: str,
+        segment: Segment,
+        values: dict[str, Any] | None = None,
+        retrieved: dict[str, Any] | None = None,
     ) -> list[dict[str, str]]:
-        """The chat of one example (``values`` from :meth:`values`, computed if not given)."""
+        """The chat of one example (``values`` from :meth:`values`, computed if not given).
+
+        ``retrieved``: what the prompt quotes (:mod:`seshat.data.retrieval`), as ``s.retrieved``.
+        """
         values = values if values is not None else self.values(segment)
+        values = {**values, "retrieved": {"dictionary": [], "examples": [], **(retrieved or {})}}
         module = self.modules[task]
         try:
             user = str(module.user(values)).strip()  # type: ignore[attr-defined]
@@ -145,6 +154,40 @@ class Prompts:
         ]
 
 
+# which side of a pair a translation task's input is written in
+QUERY_SIDE = {
+    "translate_to_target": ("translation", "source"),
+    "translate_to_source": ("text", "target"),
+}
+
+
+def _build_index(project: LoadedProject) -> Index:
+    """The retrieval index of the training split, saved beside the formatted data."""
+    rows = [
+        s.as_dict() for s in read_segments(project.root / SPLITS_DIR / "train.jsonl") if usable(s)
+    ]
+    index = Index.from_records(rows)
+    index.save((project.root / project.spec.data.train).parent / INDEX_FILE)
+    return index
+
+
+def _retrieve(
+    index: Index, retrieval: Any, task: str, segment: Segment, split: str
+) -> dict[str, Any] | None:
+    """What a translation example's prompt quotes; a training example never quotes itself."""
+    if task not in QUERY_SIDE:
+        return None
+    field, side = QUERY_SIDE[task]
+    query = getattr(segment, field) or ""
+    return index.lookup(
+        query,
+        side,
+        retrieval.examples,
+        retrieval.dictionary,
+        exclude=segment.id if split == "train" else None,
+    )
+
+
 def format_splits(project: LoadedProject) -> dict[str, Any]:
     """Write the chat JSONL of every split (paths from ``data:``); return counts per split and task."""
     root, spec = project.root, project.spec
@@ -155,6 +198,14 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
     meta_json = json.JSONEncoder(sort_keys=True)
     targets = {"train": spec.data.train, "dev": spec.data.dev, "test": spec.data.test}
     summary: dict[str, Any] = {"tasks": {k: v for k, v in weights.items()}, "splits": {}}
+    retrieval = spec.tasks.retrieval
+    index = _build_index(project) if retrieval.enabled else None
+    if index is not None:
+        summary["retrieval"] = {
+            "examples": retrieval.examples,
+            "dictionary": retrieval.dictionary,
+            "index": {"pairs": len(index.examples), "dictionary_entries": len(index.lexicon)},
+        }
     for name, target in targets.items():
         source = root / SPLITS_DIR / f"{name}.jsonl"
         if target is None or not source.is_file():
@@ -175,7 +226,14 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
                     if not copies:
                         continue
                     values = values if values is not None else prompts.values(segment)
-                    line = chat_json.encode({"messages": prompts.messages(task, segment, values)})
+                    quoted = (
+                        _retrieve(index, retrieval, task, segment, name)
+                        if index is not None
+                        else None
+                    )
+                    line = chat_json.encode(
+                        {"messages": prompts.messages(task, segment, values, quoted)}
+                    )
                     about = {
                         "access": segment.access,
                         "record": segment.id,

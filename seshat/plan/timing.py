@@ -19,9 +19,9 @@ from seshat.plan.catalogue import ModelShape
 from seshat.plan.data_lengths import DataLengths
 
 # floating-point operations per second and core, training in fp32 on CPU (measured, docs/plan.md)
-CPU_FLOPS_PER_CORE = 7.0e10
+CPU_FLOPS_PER_CORE = 1.0e11
 # seconds a run spends before its first step (loading the model, tokenizing the data)
-STARTUP_S = 40.0
+STARTUP_S = 15.0
 # peak dense bf16/fp16 throughput per device, and the share a fine-tuning run reaches
 GPU_PEAK = {"A100": 312e12, "H100": 989e12, "H200": 989e12, "L40S": 362e12, "L4": 121e12}
 GPU_SHARE = 0.35

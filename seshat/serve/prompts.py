@@ -51,6 +51,40 @@ def chat(book: dict[str, Any], task: str, text: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": book["system"]}, {"role": "user", "content": user}]
 
 
+def retrieval_chats(
+    project: LoadedProject, task: str, texts: list[str], limit: str
+) -> list[list[dict[str, str]]] | None:
+    """Chats that quote the training split's dictionary entries and similar pairs.
+
+    As in training (``tasks.retrieval``), quoting only records up to level ``limit``; None when
+    the project has no retrieval or no index yet (then :func:`chat` asks plainly).
+    """
+    from seshat.data.format import QUERY_SIDE, Prompts
+    from seshat.data.retrieval import INDEX_FILE, Index
+
+    retrieval = project.spec.tasks.retrieval
+    if not retrieval.enabled or task not in QUERY_SIDE:
+        return None
+    index = Index.load((project.root / project.spec.data.train).parent / INDEX_FILE)
+    if index is None:
+        return None
+    prompts = Prompts(project)
+    field, side = QUERY_SIDE[task]
+    chats = []
+    for text in texts:
+        segment = Segment(
+            kind="sentence",
+            text="-",
+            translation="-",
+            provenance=Provenance(source="prompt", file="-"),
+        )
+        values = prompts.values(segment) | {field: text.strip()}
+        quoted = index.lookup(text, side, retrieval.examples, retrieval.dictionary, limit=limit)
+        messages = prompts.messages(task, segment, values, quoted)
+        chats.append(messages[:-1])  # the question, without an answer
+    return chats
+
+
 def direction(project: LoadedProject, to: str) -> str:
     """``translate_to_target`` or ``translate_to_source`` for ``--to CODE`` (code or name)."""
     spec = project.spec

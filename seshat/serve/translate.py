@@ -9,14 +9,16 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from seshat.access import Gate
 from seshat.config.loader import LoadedProject
+from seshat.config.models import Destination
 from seshat.errors import DataError
 from seshat.eval.evaluate import choose_engine
 from seshat.eval.examples import Example, load_examples
 from seshat.eval.generate import generate
 from seshat.eval.limits import length_ratios, with_limits
 from seshat.runs.rundir import find_run
-from seshat.serve.prompts import chat, direction, prompt_book
+from seshat.serve.prompts import chat, direction, prompt_book, retrieval_chats
 
 
 def translate(
@@ -53,10 +55,14 @@ def translate(
         ratios = length_ratios(load_examples(project.root, train, "train"))
     except DataError:
         ratios = {}
+    # with tasks.retrieval, the prompt quotes the training split as in training: records up to
+    # the level the demo's rule allows (a person reads the answer)
+    limit = Gate(project.root, project.spec.access).limit(Destination.demo_ui)
+    asked = retrieval_chats(project, task, texts, limit) or [chat(book, task, t) for t in texts]
     examples = with_limits(
         [
-            Example(str(k), task, chat(book, task, text), "", text, None, None)
-            for k, text in enumerate(texts)
+            Example(str(k), task, messages, "", text, None, None)
+            for k, (text, messages) in enumerate(zip(texts, asked, strict=True))
         ],
         ratios,
         max_tokens,

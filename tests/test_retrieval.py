@@ -1,0 +1,119 @@
+"""Retrieval-augmented translation prompts: from the training split only, never the example
+itself, each record's level respected at inference, deterministic."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from canary import SACRED, write_canary_project
+from conftest import run_cli
+
+from seshat.data.retrieval import Index, same_stem
+
+
+def _rows() -> list[dict]:
+    pairs = [
+        ("kani wasi-pas", "el sol y la casa", "public"),
+        ("kani nete", "el sol del día", "public"),
+        ("mena tuku-ki", "la luna de noche", "restricted"),
+        ("wasi pari", "la casa del agua", "sacred"),
+    ]
+    rows = [
+        {"id": f"s{k}", "kind": "sentence", "text": t, "translation": s, "access": a}
+        for k, (t, s, a) in enumerate(pairs)
+    ]
+    rows.append(
+        {
+            "id": "d1",
+            "kind": "dictionary_entry",
+            "text": "kani",
+            "translation": "sol",
+            "access": "public",
+        }
+    )
+    rows.append(
+        {
+            "id": "d2",
+            "kind": "dictionary_entry",
+            "text": "wasi",
+            "translation": "casas, hogar",
+            "access": "sacred",
+        }
+    )
+    return rows
+
+
+def test_lookup_quotes_similar_pairs_and_dictionary_entries_within_the_level() -> None:
+    index = Index.from_records(_rows())
+    found = index.lookup("el sol y las casas", "source", 2, True, limit="sacred")
+    assert found["examples"][0] == {"source": "el sol y la casa", "target": "kani wasi-pas"}
+    assert {"word": "wasi", "meaning": "casas, hogar"} in found["dictionary"]
+    public = index.lookup("el sol y las casas", "source", 4, True, limit="public")
+    quoted = json.dumps(public)
+    assert "wasi pari" not in quoted and "hogar" not in quoted and "tuku" not in quoted
+    # the example itself (in training) and its exact text are never quoted
+    itself = index.lookup("el sol y la casa", "source", 4, False, exclude="s0", limit="sacred")
+    assert all(e["source"] != "el sol y la casa" for e in itself["examples"])
+    # the other direction reads the target side
+    back = index.lookup("kani", "target", 1, True, limit="public")
+    assert back["dictionary"] == [{"word": "kani", "meaning": "sol"}]
+    assert index.lookup("el sol y las casas", "source", 2, True) == found  # deterministic
+
+
+def test_stems() -> None:
+    assert same_stem("casas", "casa") and same_stem("caminaba", "caminar")
+    assert not same_stem("casa", "cosa") and not same_stem("sol", "solamente")
+
+
+def _with_retrieval(folder: Path) -> None:
+    config = folder / "seshat.yaml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("tasks:\n", "tasks:\n  retrieval: {examples: 2, dictionary: true}\n", 1)
+    config.write_text(text, encoding="utf-8")
+
+
+def test_format_quotes_the_training_split_only(tmp_path: Path) -> None:
+    folder = write_canary_project(tmp_path / "proj")
+    _with_retrieval(folder)
+    done = run_cli("data", "run", "-C", str(folder))
+    assert done.returncode == 0, done.stderr
+    formatted = folder / "data" / "formatted"
+    manifest = json.loads((formatted / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["retrieval"]["index"]["pairs"] > 0
+    train_ids = {
+        json.loads(line)["id"]
+        for line in (folder / "data/splits/train.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    index = Index.load(formatted / "retrieval.jsonl")
+    assert index is not None and {e.id for e in index.entries} <= train_ids
+    held = [
+        json.loads(line)
+        for name in ("dev", "test")
+        for line in (folder / f"data/splits/{name}.jsonl").read_text().splitlines()
+    ]
+    quoting = [
+        json.loads(line)["messages"][1]["content"]
+        for line in (formatted / "test.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert any("Examples:" in q for q in quoting)
+    for record in held:  # no dev or test sentence is ever quoted as an example
+        for question in quoting:
+            block = question.split("Translate from")[0]
+            assert f": {record['text']}\n" not in block
+
+
+def test_translate_quotes_only_what_the_demo_rule_allows(tmp_path: Path) -> None:
+    from seshat.config.loader import load_project
+    from seshat.serve.prompts import retrieval_chats
+
+    folder = write_canary_project(tmp_path / "proj")
+    _with_retrieval(folder)
+    assert run_cli("data", "run", "-C", str(folder)).returncode == 0
+    project = load_project(folder, [])
+    words = ["kani", "wasi", "nete", "jawen", "pari", "tuku", "mena", "sori", "wira", "lato"]
+    chats = retrieval_chats(project, "translate_to_source", words, "restricted")
+    assert chats is not None and any("Dictionary:" in c[-1]["content"] for c in chats)
+    assert all(SACRED not in json.dumps(c) for c in chats)
+    everything = retrieval_chats(project, "translate_to_source", words, "sacred")
+    assert any(SACRED in json.dumps(c) for c in everything)  # the limit is what keeps it out
