@@ -171,3 +171,28 @@ def test_a_run_longer_than_a_day_is_said_with_the_alternatives(project: Path) ->
     )
     said = " ".join(done.stdout.split())
     assert "Longer than a day" in said and "training.max_steps" in said and "cloud" in said
+
+
+def test_a_large_dev_split_gets_fewer_evaluations_and_they_count_in_the_time(
+    project: Path,
+) -> None:
+    _model_and_data(project)
+    formatted = project / "data" / "formatted"
+    lines = (formatted / "train.jsonl").read_text(encoding="utf-8").splitlines()
+    (formatted / "dev.jsonl").write_text("\n".join(lines * 10) + "\n", encoding="utf-8")
+    done = run_cli(
+        "plan",
+        "-C",
+        str(project),
+        "--json",
+        "profile=strix-halo-cpu",
+        "model.base=./models/smol",
+        "training.max_steps=200",
+        env={"SESHAT_MACHINE": SMALL},
+    )
+    plan = json.loads(done.stdout)
+    # 4000 dev examples against 200 steps of 8: ten evaluations would cost more than the run
+    assert plan["eval_steps"]["value"] == 40 and "5 dev evaluations" in plan["eval_steps"]["reason"]
+    time = plan["time"]
+    assert time["evaluations"] == 6  # five in the run and one at step 0
+    assert time["total_s"] > time["step_s"] * 200 + 5 * time["eval_s_each"]

@@ -19,7 +19,7 @@ from seshat.machine import MachineFacts
 from seshat.plan.catalogue import find_shape
 from seshat.plan.data_lengths import DataLengths, measure
 from seshat.plan.planner import Asked, Sizing, accumulation, size_run
-from seshat.plan.timing import duration, estimate_time, throughput
+from seshat.plan.timing import duration, estimate_time, evaluation_seconds, throughput
 from seshat.profiles import Profile
 
 CLOUD_HINT = "cloud-a100-80b"
@@ -114,10 +114,28 @@ def make_plan(
         ConfigError: The method needs something the profile lacks (QLoRA without 4-bit support).
     """
     plan = _make_plan(spec, profile, project_dir, machine)
-    return replace(plan, eval_steps=_eval_rhythm(spec, plan, project_dir or Path.cwd()))
+    return _with_eval_time(
+        replace(plan, eval_steps=_eval_rhythm(spec, plan, project_dir or Path.cwd()))
+    )
 
 
 EVALUATIONS = 10  # dev-loss points per run, whatever its length
+FEWEST = 5  # never fewer, even where evaluating is expensive
+EVAL_SHARE = 0.15  # evaluating should take no more than this share of the run
+
+
+def _with_eval_time(plan: Plan) -> Plan:
+    """The time estimate with the dev evaluations the run will make."""
+    if plan.time is None or plan.eval_steps is None or "eval_s_each" not in plan.time:
+        return plan
+    count = int(plan.time["total_steps"]) // max(1, int(plan.eval_steps.value)) + 1  # + step 0
+    extra = count * float(plan.time["eval_s_each"])
+    timing = {**plan.time, "evaluations": count, "total_s": plan.time["total_s"] + extra}
+    notes = [
+        *plan.notes,
+        f"Dev evaluations: {count}, about {duration(extra)} in all (included in the time).",
+    ]
+    return replace(plan, time=timing, notes=notes)
 
 
 def _eval_rhythm(spec: Project, plan: Plan, root: Path) -> Choice | None:
@@ -127,6 +145,17 @@ def _eval_rhythm(spec: Project, plan: Plan, root: Path) -> Choice | None:
         return Choice(training.eval_steps, "training.eval_steps")
     if plan.time is not None:
         total = int(plan.time["total_steps"])
+        each, train_s = plan.time.get("eval_s_each"), plan.time["step_s"] * total
+        if each and EVALUATIONS * each > EVAL_SHARE * train_s:
+            # a large dev set on a slow machine: fewer evaluations, at least FEWEST
+            count = max(FEWEST, int(EVAL_SHARE * train_s / each))
+            steps = max(1, total // count)
+            return Choice(
+                steps,
+                f"{count} dev evaluations in the run's {total} steps: one takes "
+                f"{duration(each)}, and evaluating should stay near {int(EVAL_SHARE * 100)} % "
+                "of the run",
+            )
     else:
         path = root / spec.data.train
         if not path.is_file():
@@ -201,7 +230,7 @@ def _make_plan(
             "base model's tokenizer.json is not local (`seshat data run`, `seshat model pull`)."
         )
         return plan
-    return _with_data(plan, spec, profile, shape, data, threads)
+    return _with_data(plan, spec, profile, shape, data, threads, root)
 
 
 def _data_lengths(spec: Project, root: Path) -> DataLengths | None:
@@ -218,6 +247,7 @@ def _with_data(
     shape: Any,
     data: DataLengths,
     threads: Choice | None,
+    root: Path,
 ) -> Plan:
     """The plan with the data's lengths, the examples it cuts, and the time it will take."""
     length = plan.value("sequence_len")
@@ -254,7 +284,12 @@ def _with_data(
     )
     if took.warning:
         notes.append(f"Longer than a day: {took.warning}.")
-    return replace(plan, data=summary, time=took.to_dict(), notes=notes)
+    timing = took.to_dict()
+    local = spec.model.local_path(root)
+    dev = measure(local, root / spec.data.dev) if local is not None and spec.data.dev else None
+    if dev is not None:
+        timing["eval_s_each"] = evaluation_seconds(shape, dev, plan.value("micro_batch_size"), rate)
+    return replace(plan, data=summary, time=timing, notes=notes)
 
 
 def _threads(profile: Profile, machine: MachineFacts | None) -> Choice | None:

@@ -124,3 +124,16 @@ def duration(seconds: float) -> str:
 def generation_seconds(shape: ModelShape, tokens: int, rate: tuple[float, str]) -> float:
     """Seconds to generate ``tokens`` answer tokens with ``shape`` (estimated)."""
     return tokens * 2 * active_parameters(shape) / (rate[0] * DECODE_SHARE)
+
+
+def evaluation_seconds(
+    shape: ModelShape, dev: DataLengths, micro_batch: int, rate: tuple[float, str]
+) -> float:
+    """Seconds of one dev-loss evaluation.
+
+    A forward pass (a third of a step's work) over the whole dev split, in micro-batches padded
+    to their longest example.
+    """
+    batches = math.ceil(dev.examples / max(1, micro_batch))
+    tokens = batches * dev.padded_batch_tokens(micro_batch)
+    return 2 * active_parameters(shape) * tokens / rate[0]
