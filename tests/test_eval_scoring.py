@@ -284,3 +284,22 @@ def test_the_report_in_chromium_shows_the_untuned_baseline_and_signed_difference
     assert f"{delta['delta']:+.1f} ({delta['low']:+.1f} to {delta['high']:+.1f})" in text
     assert "optimizer step" in text  # the loss chart's axis says what it counts
     assert (artifacts / "report.png").stat().st_size > 10_000
+
+
+def test_the_generalisation_probe_and_morpheme_accuracy(tmp_path: Path) -> None:
+    from seshat.eval.metrics import morpheme_accuracy
+
+    rows = [
+        ("translate_to_target", "Translate:\nel perro", "kani wasi", 0, "public"),
+        ("translate_to_target", "Translate:\nla casa", "wasi-kan nete", 0, "public"),
+    ]
+    chat = _write_split(tmp_path / "f", "test", rows * 3)
+    train = _write_split(tmp_path / "t", "train", [rows[0]])  # only "kani wasi" seen
+    examples = load_examples(tmp_path, chat, "test")
+    table = score_table(
+        examples, [e.reference for e in examples], references_by_task(train), bootstrap=0
+    )
+    probe = table["tasks"]["translate_to_target"]["unseen_forms"]
+    assert probe["examples"] == 3  # "wasi-kan nete": two forms training never wrote
+    assert morpheme_accuracy(["wasi-kan\ncasa-PL día"], ["wasi-kan\ncasa-PL sol"]) == 200 / 3
+    assert morpheme_accuracy([""], ["x\na-b"]) == 0.0

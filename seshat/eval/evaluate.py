@@ -363,6 +363,19 @@ def summary_markdown(record: dict[str, Any]) -> str:
             + (f"{runaway * 100:.0f} %" if runaway is not None else "")
             + " |"
         )
+    for task, entry in record["tasks"].items():
+        probe = entry.get("unseen_forms")
+        if probe:
+            lines.append(
+                f"\nGeneralisation probe ({task}): {probe['examples']} items whose reference "
+                f"has a word form no training answer has: chrF++ "
+                f"{probe['scores']['chrf++']['score']:.2f} (random training answer "
+                f"{probe['controls']['random_target']['chrf++']['score']:.2f})."
+            )
+        if "morpheme_accuracy" in entry:
+            lines.append(
+                f"\nGlossing accuracy per morpheme ({task}): {entry['morpheme_accuracy']:.1f} %."
+            )
     lines += ["", *[f"- {v}" for v in record["verdicts"]], "", "Signatures:"]
     first = next(iter(record["tasks"].values()))["scores"]
     lines += [f"- {metric}: `{first[metric]['signature']}`" for metric in first]

@@ -9,6 +9,7 @@ Every score is stored next to sacrebleu's signature string, so a number can alwa
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Any
@@ -84,6 +85,26 @@ def exact_match(hypotheses: Sequence[str], references: Sequence[str]) -> float:
         _normalised(h) == _normalised(r) for h, r in zip(hypotheses, references, strict=True)
     )
     return 100.0 * same / len(references)
+
+
+def morpheme_accuracy(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Glossing accuracy per morpheme (SIGMORPHON 2023 style), 0-100.
+
+    The gloss line is the answer's last line; its words split at ``-`` and ``=`` into morpheme
+    glosses, compared position by position with the reference's (a missing one is wrong).
+    """
+
+    def glosses(answer: str) -> list[str]:
+        lines = [line for line in answer.strip().splitlines() if line.strip()]
+        gloss_line = lines[1] if len(lines) > 1 else (lines[0] if lines else "")
+        return [g for word in gloss_line.split() for g in re.split(r"[-=]", word) if g]
+
+    right = total = 0
+    for hypothesis, reference in zip(hypotheses, references, strict=True):
+        ours, theirs = glosses(hypothesis), glosses(reference)
+        total += len(theirs)
+        right += sum(a == b for a, b in zip(ours, theirs, strict=False))
+    return 100.0 * right / total if total else 0.0
 
 
 def paired_bootstrap(

@@ -20,6 +20,7 @@ from seshat.eval.limits import is_runaway
 from seshat.eval.metrics import (
     corpus_scores,
     exact_match,
+    morpheme_accuracy,
     paired_bootstrap,
     paired_difference,
     sentence_chrf,
@@ -64,6 +65,9 @@ def score_table(
     baseline: Sequence[str] | None = None,
     stops: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
+    # the generalisation probe: translations into the language whose reference holds a word form
+    # that no training answer has (scored apart: forms the model cannot have memorised)
+    seen = {_word(w) for answer in training.get("translate_to_target", []) for w in answer.split()}
     """Scores per task (and over all tasks), controls, and optionally a paired test vs a baseline.
 
     Args:
@@ -96,6 +100,20 @@ def score_table(
         }
         if task in LEXICAL_TASKS:
             entry["exact_match"] = exact_match(hyps, refs)
+        if task == "glossing":
+            entry["morpheme_accuracy"] = round(morpheme_accuracy(hyps, refs), 2)
+        if task == "translate_to_target" and seen:
+            unseen = [k for k, i in enumerate(index) if _has_unseen_form(refs[k], seen)]
+            if unseen:
+                entry["unseen_forms"] = {
+                    "examples": len(unseen),
+                    "scores": corpus_scores([hyps[k] for k in unseen], [refs[k] for k in unseen]),
+                    "controls": {
+                        "random_target": corpus_scores(
+                            [randoms[index[k]] for k in unseen], [refs[k] for k in unseen]
+                        )
+                    },
+                }
         runaways = sum(
             is_runaway(outputs[i], stops[i] if stops is not None else None) for i in index
         )
@@ -124,6 +142,15 @@ def score_table(
             }
         tasks[task] = entry
     return {"headline": HEADLINE, "tasks": tasks}
+
+
+def _word(token: str) -> str:
+    return token.strip(".,;:!?¡¿\"'()«»").casefold()
+
+
+def _has_unseen_form(reference: str, seen: set[str]) -> bool:
+    """Whether the reference holds a word form no training answer has."""
+    return any(_word(w) not in seen for w in reference.split() if _word(w))
 
 
 def sample_rows(
