@@ -65,9 +65,6 @@ def score_table(
     baseline: Sequence[str] | None = None,
     stops: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
-    # the generalisation probe: translations into the language whose reference holds a word form
-    # that no training answer has (scored apart: forms the model cannot have memorised)
-    seen = {_word(w) for answer in training.get("translate_to_target", []) for w in answer.split()}
     """Scores per task (and over all tasks), controls, and optionally a paired test vs a baseline.
 
     Args:
@@ -84,6 +81,9 @@ def score_table(
         ``controls``, ``beats_controls``, ``baseline`` (when given) and ``differences``: for each
         control (and the baseline), the paired bootstrap 95 % interval of our score minus theirs.
     """
+    # the generalisation probe: translations into the language whose reference holds a word form
+    # that no training answer has (scored apart: forms the model cannot have memorised)
+    seen = {_word(w) for answer in training.get("translate_to_target", []) for w in answer.split()}
     copies = [e.source_text for e in examples]
     randoms = random_targets(examples, training, seed)
     tasks: dict[str, Any] = {}
