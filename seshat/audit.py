@@ -91,7 +91,23 @@ def audit_run(root: Path, run: RunDir) -> dict[str, Any]:
         "sources": held.counts,
         "splits": splits,
         "recorded": path.is_file(),
+        "labels": _labels(run),
         "went": _destinations(root, run),
+    }
+
+
+def _labels(run: RunDir) -> dict[str, list[str]]:
+    """The Local Contexts labels of each source the run's spec names."""
+    from seshat.run_records import RunRecordError
+
+    try:
+        sources = run.spec().get("sources") or []
+    except RunRecordError:
+        return {}
+    return {
+        str(s.get("id")): [str(label.get("name")) for label in s.get("labels") or []]
+        for s in sources
+        if isinstance(s, dict) and s.get("labels")
     }
 
 

@@ -49,5 +49,22 @@ RECORD_KINDS: tuple[str, ...] = (
     "inflection",
 )
 
+# Local Contexts labels that close a source: a label whose name contains the key raises the
+# source's level to at least the value (docs/access.md). Labels are text for people; this is
+# Seshat's reading of them, applied the cautious way; a project can close further, not open.
+LABEL_LEVELS: dict[str, str] = {
+    "secret / sacred": "sacred",
+    "secret/sacred": "sacred",
+    "sacred": "sacred",
+    "men restricted": "restricted",
+    "women restricted": "restricted",
+    "culturally sensitive": "restricted",
+    "seasonal": "restricted",
+    "community use only": "community",
+    "non-verified": "community",
+    "verified": "community",
+    "non-commercial": "community",
+}
+
 # access levels from open to closed (the gate's order)
 LEVELS: tuple[str, ...] = tuple(level.value for level in AccessLevel)

@@ -140,3 +140,31 @@ def test_secrets_come_from_the_environment_then_the_keyring(
     assert secret("HF_TOKEN") == "from-keyring"
     monkeypatch.setenv("HF_TOKEN", "from-env")
     assert secret_environment() == {"HF_TOKEN": "from-env"}
+
+
+def test_a_tk_secret_sacred_label_closes_the_source_and_records_cannot_reopen_it(
+    tmp_path: Path,
+) -> None:
+    """Labels are a floor: the source and every record of it are sacred, a cloud launch and a
+    public export are refused, and the label is named in the audit."""
+    import json
+
+    from canary import write_canary_project
+    from conftest import run_cli
+
+    folder = write_canary_project(tmp_path / "proj")
+    import yaml
+
+    config = folder / "seshat.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    public = data["sources"][0]
+    public["record_access"] = {"data/raw/public.txt:3": "public"}  # tries to reopen one record
+    public["labels"] = [{"id": "1c3a-tk-ss", "name": "TK Secret / Sacred", "text": "Ceremony."}]
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    done = run_cli("data", "run", "-C", str(folder))
+    assert done.returncode == 0, done.stderr
+    records = (folder / "data/records/public-stories.jsonl").read_text(encoding="utf-8")
+    assert {json.loads(line)["access"] for line in records.splitlines()} == {"sacred"}
+    export = run_cli("data", "export", str(tmp_path / "out"), "-C", str(folder))
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert export.returncode == 0 and "public-stories" not in json.dumps(manifest["splits"])

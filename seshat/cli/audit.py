@@ -45,8 +45,14 @@ def _print(found: dict[str, Any]) -> None:
     levels = list(found["levels"])
     for level in levels:
         table.add_column(level, justify="right")
+    labels = found.get("labels") or {}
+    if labels:
+        table.add_column("Local Contexts labels")
     for source, by_level in sorted(found["sources"].items()):
-        table.add_row(source, *(str(by_level.get(level, 0)) for level in levels))
+        cells = [str(by_level.get(level, 0)) for level in levels]
+        if labels:
+            cells.append(", ".join(labels.get(source, [])))
+        table.add_row(source, *cells)
     console.print(table)
     went = found.get("went")
     if not went:

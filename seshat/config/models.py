@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from seshat.config.reader_options import READER_OPTIONS, options_for
-from seshat.kinds import AccessLevel, SourceFormat
+from seshat.kinds import LABEL_LEVELS, LEVELS, AccessLevel, SourceFormat
 from seshat.plugins import backend_names
 
 
@@ -57,6 +57,27 @@ def _spanish() -> Language:
     return Language(name="Spanish", code="es", codes={"iso639_3": "spa"})
 
 
+class Label(Strict):
+    """A Local Contexts Traditional Knowledge (TK) or Biocultural (BC) Label, or a Notice.
+
+    Stored offline in seshat.yaml as the community applied it (the Local Contexts Hub's
+    ``unique_id``, ``name`` and ``label_text``).
+    """
+
+    id: str = Field(description="The label's unique id on the Local Contexts Hub.")
+    name: str = Field(description="Its name, e.g. 'TK Secret / Sacred', 'BC Non-Commercial'.")
+    text: str | None = Field(
+        default=None, description="The label's text, as the community wrote it."
+    )
+    project: str | None = Field(default=None, description="The Local Contexts project id.")
+
+    def level(self) -> AccessLevel | None:
+        """The level this label raises a source to (``LABEL_LEVELS``), if any."""
+        name = self.name.casefold()
+        found = [level for key, level in LABEL_LEVELS.items() if key in name]
+        return max((AccessLevel(v) for v in found), key=LEVELS.index) if found else None
+
+
 class Source(Strict):
     """One input source: where it is, how to read it, and who may see what comes from it."""
 
@@ -83,6 +104,16 @@ class Source(Strict):
         description="Per-record levels that override `access`, keyed by the record's own id "
         "(Toolbox ref, entry guid, annotation id), 'file:line', or Seshat's record id.",
     )
+    labels: list[Label] = Field(
+        default_factory=list,
+        description="Local Contexts TK/BC labels and notices the community applied. A label can "
+        "only close the source further (TK Secret / Sacred: sacred; see docs/access.md).",
+    )
+
+    def effective_access(self) -> AccessLevel:
+        """``access``, raised to the most closed level its labels ask (never lowered)."""
+        levels = [self.access, *(label.level() for label in self.labels)]
+        return max((lv for lv in levels if lv is not None), key=lambda lv: LEVELS.index(lv.value))
 
     @model_validator(mode="after")
     def _options(self) -> Source:

@@ -23,6 +23,7 @@ from seshat.config.models import Source
 from seshat.config.reader_options import options_for
 from seshat.data.readers.base import ReaderContext, ReaderError
 from seshat.data.readers.registry import dependencies, reader_for
+from seshat.kinds import LEVELS
 from seshat.stamps import file_blocks, sha256_file
 from seshat.yamlio import atomic_write_text, atomic_writer
 
@@ -151,8 +152,6 @@ def _refuse_endless_lines(source: Source, path: Path) -> None:
 
 def _most_closed_declaration(project: LoadedProject, source: Source) -> tuple[str, str] | None:
     """Another source naming the same file (or a folder holding it) at a more closed level."""
-    from seshat.kinds import LEVELS
-
     mine = (project.root / source.path).resolve()
     found = None
     for other in project.spec.sources:
@@ -160,10 +159,10 @@ def _most_closed_declaration(project: LoadedProject, source: Source) -> tuple[st
             continue
         theirs = (project.root / other.path).resolve()
         overlaps = mine == theirs or theirs in mine.parents or mine in theirs.parents
-        if overlaps and LEVELS.index(other.access.value) > LEVELS.index(
-            found[1] if found else source.access.value
+        if overlaps and LEVELS.index(other.effective_access().value) > LEVELS.index(
+            found[1] if found else source.effective_access().value
         ):
-            found = (other.id, other.access.value)
+            found = (other.id, other.effective_access().value)
     return found
 
 
@@ -344,7 +343,12 @@ def context_for(project: LoadedProject, source: Source) -> ReaderContext:
     return ReaderContext(
         root=project.root,
         source_id=source.id,
-        access=source.access.value,
+        access=source.effective_access().value,
+        floor=max(
+            (label.level().value for label in source.labels if label.level() is not None),
+            key=LEVELS.index,
+            default=None,
+        ),
         communities=list(source.communities),
         license=source.license,
         options=options_for(source.format, source.options),

@@ -40,6 +40,11 @@ def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
                 "license": source.get("license") or "not stated",
                 "communities": ", ".join(source.get("communities") or []) or "-",
                 "consent": source.get("consent") or "not stated",
+                "labels": "; ".join(
+                    f"{label.get('name')}" + (f" ({label['text']})" if label.get("text") else "")
+                    for label in source.get("labels") or []
+                )
+                or "-",
                 "access": ", ".join(f"{level} {n}" for level, n in levels.items())
                 or f"{source.get('access', 'community')} (no training examples)",
             }
@@ -97,13 +102,15 @@ def model_card(run: RunDir, record: dict[str, Any]) -> str:
         "- Files: " + ", ".join(f"`{name}` ({quant})" for quant, name in record["files"].items()),
         "",
         "## Training data",
-        "| source | format | licence | communities | consent | training examples per access level |",
-        "|---|---|---|---|---|---|",
+        "| source | format | licence | communities | consent | Local Contexts labels "
+        "| training examples per access level |",
+        "|---|---|---|---|---|---|---|",
     ]
     for source in _sources(run, spec):
         lines.append(
             f"| {source['id']} | {source['format']} | {source['license']} | "
-            f"{source['communities']} | {source['consent']} | {source['access']} |"
+            f"{source['communities']} | {source['consent']} | {source['labels']} | "
+            f"{source['access']} |"
         )
     lines += ["", "## Evaluation"]
     evaluated = status.get("eval") or {}

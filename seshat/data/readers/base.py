@@ -10,6 +10,7 @@ from typing import Any
 
 from seshat.corpus.segment import Provenance, Segment
 from seshat.errors import SeshatError
+from seshat.kinds import LEVELS
 from seshat.langcodes import iso639_3
 
 
@@ -37,6 +38,7 @@ class ReaderContext:
         translation_name: The source language's name.
         record_access: Per-record levels that override ``access`` (keys: the record's own id,
             ``file:line``, or the segment id).
+        floor: The most open level the source's Local Contexts labels allow (None: no label).
         left_out: What the reader did not read, counted by reason (for the ingest receipt).
         languages: Gloss and translation fields found, counted by ``field:language``.
     """
@@ -52,6 +54,7 @@ class ReaderContext:
     target_name: str = ""
     translation_name: str = ""
     record_access: dict[str, str] = field(default_factory=dict)
+    floor: str | None = None
     matched_access_keys: set[str] = field(default_factory=set)
     left_out: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
@@ -110,7 +113,11 @@ class ReaderContext:
             p = segment.provenance
             for key in (p.record, f"{p.file}:{p.line}", segment.id):
                 if key in self.record_access:
-                    segment.access = self.record_access[key]
+                    wanted = self.record_access[key]
+                    # a record's own level may close it further, never below the labels' floor
+                    if self.floor is not None and LEVELS.index(wanted) < LEVELS.index(self.floor):
+                        wanted = self.floor
+                    segment.access = wanted
                     self.matched_access_keys.add(key)
                     break
         return segment
