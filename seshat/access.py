@@ -27,6 +27,23 @@ from seshat.stamps import sha256_file, utc_now
 UNKNOWN_SOURCE = "(a split without its .meta.jsonl sidecar: origin unknown)"
 ACCESS_FILE = "access.json"
 LOG_NAME = "access.jsonl"
+WITHDRAWN = Path(".seshat/withdrawn.json")  # sources whose consent was withdrawn
+REVOKED = "revoked.json"  # in a run made from a withdrawn source
+WITHDRAWN_MARK = "(withdrawn"  # a holding that no rule or override lets go anywhere
+
+
+def withdrawn(root: Path) -> dict[str, Any]:
+    """The sources withdrawn from the project at ``root``, with when and why."""
+    path = root / WITHDRAWN
+    if not path.is_file():
+        return {}
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 EXAMPLES_KEPT = 5
 
 
@@ -179,6 +196,16 @@ def run_holdings(
     an ancestor that is gone, counts as sacred (fail closed).
     """
     path = run_path / ACCESS_FILE
+    revoked = run_path / REVOKED
+    if revoked.is_file():
+        held = Holdings()
+        try:
+            note = json.loads(revoked.read_text(encoding="utf-8"))
+            why = f"source {note.get('source')} on {note.get('at')}: {note.get('reason')}"
+        except (OSError, ValueError, AttributeError):
+            why = "see its revoked.json"
+        held.add(f"{WITHDRAWN_MARK}: run {run_path.name} was revoked, {why})", LEVELS[-1])
+        return held
     if not path.is_file():
         held = Holdings()
         held.add(f"(run {run_path.name} has no {ACCESS_FILE})", LEVELS[-1])
@@ -442,6 +469,8 @@ class Gate:
         limit = self.limit(destination)
         blocked = held.above(limit)
         override = self.policy.overrides.get(destination) if blocked.counts else None
+        if any(source.startswith(WITHDRAWN_MARK) for source in held.counts):
+            blocked, override = held, None  # consent withdrawn: no rule or override opens it
         return Decision(
             destination=destination.value,
             what=what,

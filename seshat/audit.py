@@ -67,7 +67,7 @@ def _destinations(root: Path, run: RunDir) -> dict[str, Any]:
         "project": [
             d
             for d in read_log(root / ".seshat" / LOG_NAME)
-            if d["destination"] in {"cloud_launch", "dataset_export"}
+            if d["destination"] in {"cloud_launch", "dataset_export", "withdrawal"}
         ],
     }
 

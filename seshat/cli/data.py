@@ -202,6 +202,38 @@ def status_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
         console.print(f"  {line}", markup=False, highlight=False)
 
 
+@data.command("withdraw")
+@click.argument("source")
+@click.option("--reason", required=True, help="Who withdrew consent, and when.")
+@click.option("--yes", is_flag=True, help="Delete and revoke (without it: only list).")
+@project_option
+def withdraw_cmd(source: str, reason: str, yes: bool, project_dir: Path) -> None:
+    """Consent withdrawn: list (and with --yes delete or revoke) all that derives from SOURCE.
+
+    Its records, the splits and formatted data that hold them, and every run trained on it (or
+    descending from one): adapters, merged models, GGUFs, reports, evaluation answers and W&B
+    offline records are deleted; the runs are revoked (no export, serve, demo or continue).
+    """
+    from seshat.withdraw import describe, plan, withdraw
+
+    root = project_dir.resolve()
+    found = plan(root, source)
+    lines = describe(found)
+    if not lines:
+        click.echo(f"Nothing in {root} derives from source {source!r}.")
+    for line in lines:
+        click.echo(f"  {line}")
+    if not yes:
+        click.echo("Nothing was deleted. Run again with --yes to delete and revoke the above.")
+        return
+    done = withdraw(root, source, reason)
+    click.echo(
+        f"Withdrawn: source {source!r}: {len(done.files)} data file(s) deleted, "
+        f"{len(done.runs)} run(s) revoked (recorded in .seshat/withdrawn.json and the audit). "
+        f"Next: remove the source from seshat.yaml, then `seshat data run`."
+    )
+
+
 @data.command("ocr")
 @project_option
 @overrides_argument

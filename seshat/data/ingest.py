@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from seshat import __version__
+from seshat.access import withdrawn
 from seshat.config.loader import LoadedProject
 from seshat.config.models import Source
 from seshat.config.reader_options import options_for
@@ -239,12 +240,21 @@ def ingest(
             loaded = {}  # a damaged manifest proves nothing: every source is read again
         manifest = loaded if isinstance(loaded, dict) else {}
     results = []
+    gone = withdrawn(root)
     for source in spec.sources:
         if only and source.id not in only:
             continue
         output = RECORDS / f"{source.id}.jsonl"
         result = SourceResult(source.id, output.as_posix())
         results.append(result)
+        if source.id in gone:
+            note = gone[source.id]
+            result.errors.append(
+                f"source {source.id!r} was withdrawn on {note.get('at')} ({note.get('reason')}): "
+                "its consent no longer holds, so it is not read again. Next: remove it from "
+                "seshat.yaml (the withdrawal stays in .seshat/withdrawn.json and the audit)"
+            )
+            continue
         try:
             files = input_files(root, source)
         except ReaderError as exc:
