@@ -13,8 +13,14 @@ from seshat.cli.options import load, overrides_argument, project_option
 @click.command()
 @project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option(
+    "--measure",
+    is_flag=True,
+    help="Time a few real steps of each batch shape first (minutes; cached per model, profile "
+    "and data), and plan with the fastest.",
+)
 @overrides_argument
-def plan(project_dir: Path, as_json: bool, overrides: tuple[str, ...]) -> None:
+def plan(project_dir: Path, as_json: bool, measure: bool, overrides: tuple[str, ...]) -> None:
     """Size the run to the profile's memory and explain each choice.
 
     \b
@@ -22,9 +28,22 @@ def plan(project_dir: Path, as_json: bool, overrides: tuple[str, ...]) -> None:
       seshat plan                                      # the project's model and profile
       seshat plan profile=cloud-a100-80b
       seshat plan model.base=Qwen/Qwen3-32B profile=strix-halo-rocm
+      seshat plan --measure                            # time real steps, plan with them
     """  # noqa: D301 (click's \b keeps the lines as they are)
     from seshat.trainer_config import prepare
 
+    if measure:
+        from seshat.runs.probe import STEPS
+        from seshat.runs.probe import measure as run_probes
+
+        click.echo(f"Measuring {STEPS} real steps of each batch shape...", err=True)
+        run_probes(
+            load(project_dir, overrides),
+            overrides,
+            on_shape=lambda mb, acc, s: click.echo(
+                f"  {mb} x {acc}: {s:.2f} s per optimizer step", err=True
+            ),
+        )
     prepared = prepare(load(project_dir, overrides))
     made = prepared.plan
     if as_json:

@@ -9,6 +9,8 @@ plan, never ``auto``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -113,10 +115,73 @@ def make_plan(
     Raises:
         ConfigError: The method needs something the profile lacks (QLoRA without 4-bit support).
     """
-    plan = _make_plan(spec, profile, project_dir, machine)
-    return _with_eval_time(
-        replace(plan, eval_steps=_eval_rhythm(spec, plan, project_dir or Path.cwd()))
+    root = project_dir or Path.cwd()
+    plan = _with_measured(_make_plan(spec, profile, project_dir, machine), spec, profile, root)
+    return _with_eval_time(replace(plan, eval_steps=_eval_rhythm(spec, plan, root)))
+
+
+PROBES = Path(".seshat/probes.json")  # `seshat plan --measure` results, by probe_key
+
+
+def probe_key(spec: Project, profile: Profile, root: Path, sequence_len: Any) -> str | None:
+    """What a measured step time depends on: model, profile, method, rank, data, length."""
+    from seshat.stamps import sha256_file
+
+    train = root / spec.data.train
+    if not train.is_file():
+        return None
+    parts = [
+        spec.model.base,
+        profile.name,
+        spec.training.method.value,
+        str(spec.training.lora.rank),
+        str(sequence_len),
+        sha256_file(train),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def measured_shapes(root: Path, key: str | None) -> list[dict[str, Any]]:
+    """The step times ``seshat plan --measure`` recorded for ``key`` (empty: not measured)."""
+    if key is None or not (root / PROBES).is_file():
+        return []
+    try:
+        found = json.loads((root / PROBES).read_text(encoding="utf-8")).get(key) or {}
+    except (OSError, ValueError, AttributeError):
+        return []
+    shapes = found.get("shapes") if isinstance(found, dict) else None
+    return [s for s in shapes or [] if isinstance(s, dict) and s.get("step_s")]
+
+
+def _with_measured(plan: Plan, spec: Project, profile: Profile, root: Path) -> Plan:
+    """Micro-batch and accumulation from the measured probe, when it ran for this setup."""
+    training = spec.training
+    if training.micro_batch_size != "auto" or training.gradient_accumulation_steps != "auto":
+        return plan
+    shapes = measured_shapes(root, probe_key(spec, profile, root, plan.value("sequence_len")))
+    if not shapes:
+        return plan
+    best = min(shapes, key=lambda s: (s["step_s"], -s["micro_batch_size"]))
+    said = ", ".join(
+        f"{s['micro_batch_size']} x {s['gradient_accumulation_steps']}: {s['step_s']:.2f} s"
+        for s in sorted(shapes, key=lambda s: s["step_s"])
     )
+    why = f"measured (`seshat plan --measure`), per optimizer step: {said}"
+    plan = replace(
+        plan,
+        micro_batch_size=Choice(best["micro_batch_size"], why),
+        gradient_accumulation_steps=Choice(best["gradient_accumulation_steps"], why),
+    )
+    if plan.time is not None:
+        steps = int(plan.time["total_steps"])
+        timing = {
+            **plan.time,
+            "step_s": best["step_s"],
+            "total_s": plan.time["total_s"] - plan.time["step_s"] * steps + best["step_s"] * steps,
+            "basis": "measured by `seshat plan --measure`",
+        }
+        plan = replace(plan, time=timing)
+    return plan
 
 
 EVALUATIONS = 10  # dev-loss points per run, whatever its length

@@ -383,3 +383,24 @@ def test_sync_without_a_wandb_login_says_how_to_log_in(train_project: Path) -> N
     )
     assert result.returncode == 1
     assert "No W&B API key" in result.stderr and "wandb login" in result.stderr
+
+
+def test_plan_measure_times_real_steps_and_plans_with_the_fastest(train_project: Path) -> None:
+    """Three batch shapes of the profile's effective batch, 4 real steps each, then cached."""
+    install("llamafactory", "cpu")
+    settings = ["backend=llamafactory", "training.lora.rank=8", "training.sequence_len=128"]
+    done = run_cli("plan", "--measure", "--json", "-C", str(train_project), *settings)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("s per optimizer step") == 3  # 8 x 1, 4 x 2, 1 x 8
+    cache = json.loads((train_project / ".seshat" / "probes.json").read_text())
+    (entry,) = cache.values()
+    shapes = {(s["micro_batch_size"], s["gradient_accumulation_steps"]) for s in entry["shapes"]}
+    assert shapes == {(8, 1), (4, 2), (1, 8)}
+    plan = json.loads(done.stdout)
+    fastest = min(entry["shapes"], key=lambda s: s["step_s"])
+    assert plan["micro_batch_size"]["value"] == fastest["micro_batch_size"]
+    assert "measured" in plan["micro_batch_size"]["reason"]
+    assert plan["time"]["basis"].startswith("measured")
+    assert not any((train_project / "runs").iterdir())  # the probe runs are gone
+    again = run_cli("plan", "--json", "-C", str(train_project), *settings)  # from the cache
+    assert json.loads(again.stdout)["micro_batch_size"] == plan["micro_batch_size"]
