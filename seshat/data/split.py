@@ -232,14 +232,14 @@ def _plan_units(
                 "set `splits.strict: false` to let Seshat cut documents into blocks of records, "
                 "or change `splits.dev`/`splits.test`",
             )
-        label = f"blocks of {block} records" if block else unit
-        why = (
+        # said once, for the configured unit: why Seshat went finer
+        why = why or (
             f"{cfg.group_by} units ({len(sizes)}) could not meet the shares "
             f"({', '.join(f'{n} {g} of {t}' for n, (g, t) in misses.items())}); split by "
             "finer units"
         )
-        last = (unit, block, sizes, groups, label)
-    unit, block, sizes, groups, _ = last
+        last = (unit, block, sizes, groups)
+    unit, block, sizes, groups = last
     return unit, block, sizes, groups, why
 
 
