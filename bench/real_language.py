@@ -83,7 +83,9 @@ def make_project(folder: Path, data: Path, code: str, model: Path | None) -> Pat
             f"options: {{columns: {{text: {code}, translation: es}}}}}}"
         )
     config = folder / "seshat.yaml"
-    text = config.read_text(encoding="utf-8").replace("sources: []", "sources:\n" + "\n".join(sources), 1)
+    text = config.read_text(encoding="utf-8").replace(
+        "sources: []", "sources:\n" + "\n".join(sources), 1
+    )
     config.write_text(text, encoding="utf-8")
     if model is not None:
         shutil.copytree(model, folder / "models" / model.name)
@@ -116,9 +118,7 @@ def settings(model: str, steps: int | None) -> list[str]:
 
 def recipe(folder: Path, model: str, minutes: float, retrieval: bool, limit: int) -> dict:
     """Format, plan the steps that fit the budget, train, evaluate against the untuned model."""
-    extra = (
-        ["tasks.retrieval.examples=2", "tasks.retrieval.dictionary=true"] if retrieval else []
-    )
+    extra = ["tasks.retrieval.examples=2", "tasks.retrieval.dictionary=true"] if retrieval else []
     extra += [f"tasks.{t}=0" for t in ("dictionary", "reverse_dictionary", "example_sentence")]
     run("data", "run", *settings(model, None), *extra, cwd=folder)
     plan = json.loads(run("plan", "--json", *settings(model, 10), *extra, cwd=folder))
@@ -128,18 +128,31 @@ def recipe(folder: Path, model: str, minutes: float, retrieval: bool, limit: int
     run("train", *settings(model, steps), *extra, cwd=folder)
     trained_s = time.monotonic() - started
     run(
-        "eval", "latest", "engine=transformers", "baseline=base", f"limit={limit}",
-        "bootstrap=1000", cwd=folder,
+        "eval",
+        "latest",
+        "engine=transformers",
+        "baseline=base",
+        f"limit={limit}",
+        "bootstrap=1000",
+        cwd=folder,
     )
     runs = sorted((folder / "runs").iterdir())
     scores = json.loads((runs[-1] / "eval" / "hf" / "scores.json").read_text(encoding="utf-8"))
-    return {"steps": steps, "train_s": round(trained_s), "plan_step_s": step_s,
-            "run": runs[-1], "scores": scores, "folder": folder}
+    return {
+        "steps": steps,
+        "train_s": round(trained_s),
+        "plan_step_s": step_s,
+        "run": runs[-1],
+        "scores": scores,
+        "folder": folder,
+    }
 
 
 def predictions(run_dir: Path, tag: str) -> dict[str, str]:
+    """The answers of a run's evaluation, by example key."""
     path = run_dir / "eval" / tag / "predictions.jsonl"
-    return {json.loads(l)["id"]: json.loads(l)["output"] for l in path.read_text().splitlines()}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return {row["id"]: row["output"] for row in rows}
 
 
 def main() -> None:
@@ -189,17 +202,30 @@ def main() -> None:
             "random target": (against["random_target"]["score"], against["random_target"]),
         }
         record["tasks"][task] = {
-            name: {"chrf++": round(score, 2), "retrieval_minus": diff and {
-                k: round(diff[k], 2) for k in ("delta", "low", "high")}}
+            name: {
+                "chrf++": round(score, 2),
+                "retrieval_minus": diff
+                and {k: round(diff[k], 2) for k in ("delta", "low", "high")},
+            }
             for name, (score, diff) in line.items()
         }
         for name, (score, diff) in line.items():
-            rows.append([
-                label, name, f"{score:.1f}",
-                "" if diff is None else f"{diff['delta']:+.1f} ({diff['low']:+.1f} to {diff['high']:+.1f})",
-            ])
+            rows.append(
+                [
+                    label,
+                    name,
+                    f"{score:.1f}",
+                    ""
+                    if diff is None
+                    else f"{diff['delta']:+.1f} ({diff['low']:+.1f} to {diff['high']:+.1f})",
+                ]
+            )
     record["training"] = {
-        name: {"steps": r["steps"], "seconds": r["train_s"], "planned_step_s": round(r["plan_step_s"], 2)}
+        name: {
+            "steps": r["steps"],
+            "seconds": r["train_s"],
+            "planned_step_s": round(r["plan_step_s"], 2),
+        }
         for name, r in (("plain", plain), ("retrieval", retrieval))
     }
     record["total_minutes"] = round((time.monotonic() - began) / 60, 1)
