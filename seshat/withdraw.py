@@ -56,7 +56,8 @@ def plan(root: Path, source: str) -> Plan:
     while changed:  # every run that descends from one trained on the source
         changed = False
         for run in runs:
-            if run not in direct and any(a.resolve() in direct for a in ancestors(run)):
+            names = {r.name for r in direct}
+            if run not in direct and any(a.name in names for a in ancestors(run)):
                 direct.add(run)
                 changed = True
     found.runs = sorted(direct)

@@ -303,3 +303,15 @@ def test_the_generalisation_probe_and_morpheme_accuracy(tmp_path: Path) -> None:
     assert probe["examples"] == 3  # "wasi-kan nete": two forms training never wrote
     assert morpheme_accuracy(["wasi-kan\ncasa-PL día"], ["wasi-kan\ncasa-PL sol"]) == 200 / 3
     assert morpheme_accuracy([""], ["x\na-b"]) == 0.0
+
+
+def test_the_scripts_repetition_guard_cuts_the_repeats() -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "seshat" / "eval" / "scripts"))
+    try:
+        from repetition import guard
+    finally:
+        sys.path.pop(0)
+    assert guard("nete kani kani kani kani kani") == ("nete kani", True)
+    assert guard("kani kani kani jakon") == ("kani kani kani jakon", False)

@@ -83,34 +83,28 @@ def hf_engine(
     )
 
 
-def read_stops(path: Path) -> dict[str, str | None]:
-    """How each answer ended (``end``, ``limit``, ``repetition``; None for older answers)."""
-    found: dict[str, str | None] = {}
+def _rows(path: Path) -> list[dict]:
+    """The answer lines generated so far (a torn last line from a crash is skipped)."""
     if not path.is_file():
-        return found
+        return []
+    rows = []
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             try:
-                row = json.loads(line)
+                rows.append(json.loads(line))
             except json.JSONDecodeError:
                 continue
-            found[str(row["id"])] = row.get("stopped")
-    return found
+    return rows
+
+
+def read_stops(path: Path) -> dict[str, str | None]:
+    """How each answer ended (``end``, ``limit``, ``repetition``; None for older answers)."""
+    return {str(row["id"]): row.get("stopped") for row in _rows(path)}
 
 
 def read_predictions(path: Path) -> dict[str, str]:
     """The answers generated so far (a torn last line from a crash is ignored)."""
-    found: dict[str, str] = {}
-    if not path.is_file():
-        return found
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            found[str(row["id"])] = row["output"]
-    return found
+    return {str(row["id"]): row["output"] for row in _rows(path)}
 
 
 def generate(

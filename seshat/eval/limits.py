@@ -23,7 +23,7 @@ from seshat.eval.examples import Example
 MIN_TOKENS = 16
 CHARS_PER_TOKEN = 2.0
 MARGIN = 1.5
-GUARD_REPEATS = 4  # must match the scripts' REPEATS
+GUARD_REPEATS = 4  # the scripts' REPEATS (seshat/eval/scripts/repetition.py)
 RUNAWAY_REPEATS = 5  # the eval's definition: a word 5+ times in a row
 GUARD = (
     f"generation stops when a word repeats {GUARD_REPEATS} times in a row (the repeats are cut); "

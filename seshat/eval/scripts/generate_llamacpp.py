@@ -18,21 +18,9 @@ import re
 import sys
 import time
 
+from repetition import guard
+
 THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
-
-
-REPEATS = 4  # the repetition guard: a word this many times in a row stops the answer
-
-
-def guard(text: str) -> tuple[str, bool]:
-    """``text`` cut before a word's repeats once it occurs REPEATS times in a row."""
-    words = text.split()
-    run = 1
-    for i in range(1, len(words)):
-        run = run + 1 if words[i].casefold() == words[i - 1].casefold() else 1
-        if run >= REPEATS:
-            return " ".join(words[: i - run + 2]), True
-    return text, False
 
 
 def render_prompt(template: str, messages: list[dict], bos: str, eos: str) -> str:
