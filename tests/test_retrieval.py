@@ -117,3 +117,14 @@ def test_translate_quotes_only_what_the_demo_rule_allows(tmp_path: Path) -> None
     assert all(SACRED not in json.dumps(c) for c in chats)
     everything = retrieval_chats(project, "translate_to_source", words, "sacred")
     assert any(SACRED in json.dumps(c) for c in everything)  # the limit is what keeps it out
+
+
+def test_the_prompt_book_renders_the_shipped_templates(tmp_path: Path) -> None:
+    """The demo and translate ask with the same templates; retrieval stays empty there."""
+    from seshat.config.loader import load_project
+    from seshat.serve.prompts import PLACEHOLDER, prompt_book
+
+    folder = write_canary_project(tmp_path / "proj")
+    book = prompt_book(load_project(folder, []))
+    assert book["tasks"]["translate_to_target"]["template"].endswith(PLACEHOLDER)
+    assert "Examples:" not in book["tasks"]["translate_to_source"]["template"]

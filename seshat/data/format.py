@@ -116,9 +116,14 @@ class Prompts:
 
     @staticmethod
     def values(segment: Segment) -> dict[str, Any]:
-        """What a task template sees as ``s``: every field, plus morpheme/gloss ``pairs``."""
+        """What a task template sees as ``s``.
+
+        Every field, morpheme/gloss ``pairs``, and ``retrieved`` (empty unless
+        ``tasks.retrieval`` quotes the training split).
+        """
         values = segment.as_dict()
         values["word"] = analysed_word(segment)
+        values["retrieved"] = {"dictionary": [], "examples": []}  # tasks.retrieval fills it
         if segment.morphemes and segment.gloss:
             values["pairs"] = list(
                 zip(segment.morphemes.split(), segment.gloss.split(), strict=False)
@@ -137,7 +142,8 @@ class Prompts:
         ``retrieved``: what the prompt quotes (:mod:`seshat.data.retrieval`), as ``s.retrieved``.
         """
         values = values if values is not None else self.values(segment)
-        values = {**values, "retrieved": {"dictionary": [], "examples": [], **(retrieved or {})}}
+        if retrieved:
+            values = {**values, "retrieved": {**values["retrieved"], **retrieved}}
         module = self.modules[task]
         try:
             user = str(module.user(values)).strip()  # type: ignore[attr-defined]
