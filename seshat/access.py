@@ -533,13 +533,18 @@ class Gate:
         line = decision.to_log(held)
         if left_out:
             line |= {"allowed": "partly", "left_out": decision.blocked.counts}
-        text = json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
-        for folder in (self.root / ".seshat", run_path):
-            if folder is None:
-                continue
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / LOG_NAME, "a", encoding="utf-8") as handle:  # append-only log
-                handle.write(text)
+        append_log(line, self.root / ".seshat", run_path)
+
+
+def append_log(line: Mapping[str, Any], *folders: Path | None) -> None:
+    """Append one entry to the access log (``access.jsonl``) of each folder given."""
+    text = json.dumps(line, sort_keys=True, ensure_ascii=False) + "\n"
+    for folder in folders:
+        if folder is None:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / LOG_NAME, "a", encoding="utf-8") as handle:  # append-only log
+            handle.write(text)
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:

@@ -58,3 +58,17 @@ def whisper_language(code: str) -> str | None:
     except LanguageNotFoundError:
         return None
     return str(part1) if part1 else None
+
+
+def language_keys(codes: Iterable[str]) -> set[str]:
+    """The codes of one language as matching compares them: lower case, and their ISO 639-3."""
+    codes = list(codes)
+    return {c.lower() for c in codes if c} | {iso639_3(c) or "" for c in codes if c} - {""}
+
+
+def is_language(code: str | None, codes: Iterable[str]) -> bool:
+    """Whether ``code`` (ISO 639-1 or -3, any case) names the language of ``codes``."""
+    if not code:
+        return False
+    keys = language_keys(codes)
+    return code.lower() in keys or (iso639_3(code) or "?") in keys

@@ -15,7 +15,14 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seshat.access import ACCESS_FILE, LOG_NAME, REVOKED, WITHDRAWN, ancestors, withdrawn
+from seshat.access import (
+    ACCESS_FILE,
+    REVOKED,
+    WITHDRAWN,
+    ancestors,
+    append_log,
+    withdrawn,
+)
 from seshat.errors import ConfigError
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text, remove_tree
@@ -110,7 +117,5 @@ def withdraw(root: Path, source: str, reason: str, by: str | None = None) -> Pla
         "override": reason,
         "runs": [run.name for run in found.runs],
     }
-    (root / ".seshat").mkdir(parents=True, exist_ok=True)
-    with open(root / ".seshat" / LOG_NAME, "a", encoding="utf-8") as handle:  # append-only log
-        handle.write(json.dumps(line, sort_keys=True) + "\n")
+    append_log(line, root / ".seshat")
     return found

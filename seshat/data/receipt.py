@@ -16,7 +16,7 @@ from seshat.config.loader import LoadedProject
 from seshat.data.clean import BLOCKING, CLEAN
 from seshat.data.ingest import MANIFEST, RECORDS
 from seshat.data.split import SPLITS_DIR
-from seshat.langcodes import iso639_3
+from seshat.langcodes import is_language, language_keys
 from seshat.yamlio import atomic_write_text
 
 RECEIPT = RECORDS / "receipt.json"
@@ -32,18 +32,13 @@ def _read(path: Path) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _source_language(project: LoadedProject) -> set[str]:
-    language = project.spec.source_language
-    codes = {language.code, *language.codes.values()}
-    return {c.lower() for c in codes} | {iso639_3(c) or "" for c in codes} - {""}
-
-
 def build(project: LoadedProject) -> dict[str, Any]:
     """The receipt of the project's data as the stages left it."""
     root = project.root
     ingested = _read(root / RECORDS / MANIFEST)
     cleaned = _read(root / CLEAN / "report.json").get("sources", {})
-    ours = _source_language(project)
+    language = project.spec.source_language
+    codes = [language.code, *language.codes.values()]
     sources: dict[str, Any] = {}
     for source in project.spec.sources:
         entry = ingested.get(source.id, {})
@@ -52,7 +47,7 @@ def build(project: LoadedProject) -> dict[str, Any]:
         others: dict[str, int] = {}
         for key, count in languages.items():
             code = key.rsplit(":", 1)[-1].split(" ")[0].lower()
-            if code not in ours and (iso639_3(code) or code) not in ours:
+            if not is_language(code, codes):
                 others[key] = others.get(key, 0) + count
         sources[source.id] = {
             "format": source.format.value,
@@ -76,7 +71,7 @@ def build(project: LoadedProject) -> dict[str, Any]:
     splits = _read(root / SPLITS_DIR / "manifest.json")
     formatted = _read((root / project.spec.data.train).parent / "manifest.json")
     return {
-        "source_language": sorted(ours),
+        "source_language": sorted(language_keys(codes)),
         "sources": sources,
         "splits": {
             k: splits.get(k)

@@ -71,7 +71,9 @@ def _tokenizer(model_dir: Path) -> object | None:
 
 
 def measure(model_dir: Path, chat_path: Path, limit: int = 50_000) -> DataLengths | None:
-    """Token lengths of the chats in ``chat_path`` (at most ``limit``), or None when unknown.
+    """Token lengths of the chats in ``chat_path`` (the first ``limit``), or None when unknown.
+
+    ``examples`` counts every chat of the file, tokenized or not.
 
     None when the split or the model's ``tokenizer.json`` is missing, or the split is empty.
     """
@@ -81,10 +83,14 @@ def measure(model_dir: Path, chat_path: Path, limit: int = 50_000) -> DataLength
     if tokenizer is None:
         return None
     texts: list[list[str]] = []
+    total = 0  # every example counts for the steps, the first ``limit`` are tokenized
     with open(chat_path, encoding="utf-8") as handle:
         for line in handle:
+            if not line.strip():
+                continue
+            total += 1
             if len(texts) >= limit:
-                break
+                continue
             try:
                 messages = json.loads(line).get("messages") or []
             except (json.JSONDecodeError, AttributeError):
@@ -101,7 +107,7 @@ def measure(model_dir: Path, chat_path: Path, limit: int = 50_000) -> DataLength
     lengths.sort()
     index = min(len(lengths) - 1, math.ceil(COVER * len(lengths)) - 1)
     return DataLengths(
-        examples=len(lengths),
+        examples=max(total, len(lengths)),
         mean=sum(lengths) / len(lengths),
         p995=lengths[index],
         longest=lengths[-1],

@@ -21,7 +21,13 @@ from seshat.machine import MachineFacts
 from seshat.plan.catalogue import find_shape
 from seshat.plan.data_lengths import DataLengths, measure
 from seshat.plan.planner import Asked, Sizing, accumulation, size_run
-from seshat.plan.timing import duration, estimate_time, evaluation_seconds, throughput
+from seshat.plan.timing import (
+    duration,
+    estimate_time,
+    evaluation_seconds,
+    throughput,
+    training_steps,
+)
 from seshat.profiles import Profile
 
 CLOUD_HINT = "cloud-a100-80b"
@@ -117,7 +123,8 @@ def make_plan(
     """
     root = project_dir or Path.cwd()
     plan = _with_measured(_make_plan(spec, profile, project_dir, machine), spec, profile, root)
-    return _with_eval_time(replace(plan, eval_steps=_eval_rhythm(spec, plan, root)))
+    rhythm = _eval_rhythm(spec, plan, root, profile.num_devices)
+    return _with_eval_time(replace(plan, eval_steps=rhythm))
 
 
 PROBES = Path(".seshat/probes.json")  # `seshat plan --measure` results, by probe_key
@@ -157,6 +164,8 @@ def _with_measured(plan: Plan, spec: Project, profile: Profile, root: Path) -> P
     """Micro-batch and accumulation from the measured probe, when it ran for this setup."""
     training = spec.training
     if training.micro_batch_size != "auto" or training.gradient_accumulation_steps != "auto":
+        return plan
+    if not (root / PROBES).is_file():  # never measured: no need to hash the data
         return plan
     shapes = measured_shapes(root, probe_key(spec, profile, root, plan.value("sequence_len")))
     if not shapes:
@@ -203,7 +212,26 @@ def _with_eval_time(plan: Plan) -> Plan:
     return replace(plan, time=timing, notes=notes)
 
 
-def _eval_rhythm(spec: Project, plan: Plan, root: Path) -> Choice | None:
+def planned_steps(spec: Project, plan: Plan, root: Path, devices: int = 1) -> int | None:
+    """Optimizer steps the run will take.
+
+    The time estimate's when there is one, else from the training file's examples; None when
+    there is no formatted data yet.
+    """
+    if plan.time is not None:
+        return int(plan.time["total_steps"])
+    path = root / spec.data.train
+    try:
+        with open(path, "rb") as handle:
+            examples = sum(1 for line in handle if line.strip())
+    except OSError:
+        return None
+    per_step = plan.value("micro_batch_size") * plan.value("gradient_accumulation_steps")
+    training = spec.training
+    return training_steps(examples, per_step * devices, training.epochs, training.max_steps)[1]
+
+
+def _eval_rhythm(spec: Project, plan: Plan, root: Path, devices: int = 1) -> Choice | None:
     """Evaluate on dev about ten times per run (steps, not epochs), when its length is known."""
     training = spec.training
     if training.eval_steps is not None:
@@ -222,14 +250,9 @@ def _eval_rhythm(spec: Project, plan: Plan, root: Path) -> Choice | None:
                 "of the run",
             )
     else:
-        path = root / spec.data.train
-        if not path.is_file():
+        total = planned_steps(spec, plan, root, devices)
+        if total is None:
             return None  # the length is not known yet: the template falls back to each epoch
-        with open(path, "rb") as handle:
-            examples = sum(1 for line in handle if line.strip())
-        batch = plan.value("micro_batch_size") * plan.value("gradient_accumulation_steps")
-        per_epoch = max(1, -(-examples // batch))
-        total = training.max_steps or max(1, int(per_epoch * (training.epochs or 1)))
     steps = max(1, total // EVALUATIONS)
     return Choice(steps, f"about {EVALUATIONS} dev evaluations in the run's {total} steps")
 
@@ -333,16 +356,10 @@ def _with_data(
     cores = int(threads.value) if threads is not None and str(threads.value).isdigit() else None
     accelerators = profile.cloud.accelerators if profile.cloud else None
     rate = throughput(profile.device, cores, accelerators, profile.num_devices)
-    training = spec.training
-    took = estimate_time(
-        shape,
-        data,
-        plan.value("micro_batch_size"),
-        plan.value("gradient_accumulation_steps"),
-        training.epochs,
-        training.max_steps,
-        rate,
-    )
+    micro, accumulation = plan.value("micro_batch_size"), plan.value("gradient_accumulation_steps")
+    per_step = micro * accumulation * profile.num_devices
+    steps = training_steps(data.examples, per_step, spec.training.epochs, spec.training.max_steps)
+    took = estimate_time(shape, data, micro, accumulation, steps, rate)
     notes.append(
         f"Time ({took.basis}): {took.step_s:.1f} s per optimizer step, {took.steps_per_epoch} "
         f"steps per epoch, {took.total_steps} steps in all: about {duration(took.total_s)}."

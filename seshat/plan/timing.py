@@ -77,21 +77,30 @@ def throughput(
     return peak * GPU_SHARE * devices, f"{int(GPU_SHARE * 100)} % of {devices} x {name} peak"
 
 
+def training_steps(
+    examples: int, per_step: int, epochs: float | None, max_steps: int | None
+) -> tuple[int, int]:
+    """Optimizer steps per epoch and in the whole run (``max_steps`` wins over epochs).
+
+    ``per_step``: examples one optimizer step takes (micro-batch x accumulation x devices).
+    """
+    per_epoch = max(1, math.ceil(examples / max(1, per_step)))
+    return per_epoch, max_steps or max(1, math.ceil(per_epoch * (epochs or 1)))
+
+
 def estimate_time(
     shape: ModelShape,
     data: DataLengths,
     micro_batch: int,
     accumulation: int,
-    epochs: float | None,
-    max_steps: int | None,
+    steps: tuple[int, int],
     rate: tuple[float, str],
 ) -> TimeEstimate:
-    """Seconds per optimizer step and for the whole run (``max_steps`` wins over epochs)."""
+    """Seconds per optimizer step and for the whole run (``steps``: :func:`training_steps`)."""
     tokens = data.padded_batch_tokens(micro_batch) * accumulation
     flops = 6 * active_parameters(shape) * tokens
     step_s = flops / rate[0]
-    per_epoch = max(1, math.ceil(data.examples / (micro_batch * accumulation)))
-    total_steps = max_steps if max_steps else math.ceil(per_epoch * (epochs or 1))
+    per_epoch, total_steps = steps
     total_s = STARTUP_S + step_s * total_steps
     warning = None
     if total_s > DAY_S:

@@ -15,6 +15,7 @@ from seshat.config.models import Destination
 from seshat.environments import require_env
 from seshat.envs.managed import activated
 from seshat.errors import CheckError, ConfigError, SeshatError
+from seshat.plan.make import planned_steps
 from seshat.process.diagnosis import diagnose, relevant_tail
 from seshat.run_records import read_spec_text
 from seshat.runs.continuation import lineage_fields, parent_adapter
@@ -48,20 +49,9 @@ class Progress:
 
 def estimated_total_steps(project: LoadedProject, prepared: Prepared) -> int | None:
     """Optimizer steps the run will take (exact with max_steps, else from the training set's size)."""
-    training = project.spec.training
-    if training.max_steps:
-        return training.max_steps
-    path = project.root / project.spec.data.train
-    try:
-        with open(path, "rb") as handle:
-            records = sum(1 for line in handle if line.strip())
-    except OSError:
-        return None
-    per_step = prepared.plan.value("micro_batch_size") * prepared.plan.value(
-        "gradient_accumulation_steps"
+    return planned_steps(
+        project.spec, prepared.plan, project.root, prepared.resolved.profile.num_devices
     )
-    per_step *= prepared.resolved.profile.num_devices
-    return max(1, int(-(-records // per_step) * (training.epochs or 1)))
 
 
 def _check_data(project: LoadedProject) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from seshat.corpus.segment import Provenance, Segment
 from seshat.errors import SeshatError
 from seshat.kinds import LEVELS
-from seshat.langcodes import iso639_3
+from seshat.langcodes import is_language
 
 
 class ReaderError(SeshatError):
@@ -69,14 +69,7 @@ class ReaderContext:
 
         With no source language known (a reader used on its own), every language is taken.
         """
-        if not self.translation_codes:
-            return True
-        if not code:
-            return False
-        ours = {c.lower() for c in self.translation_codes} | {
-            iso639_3(c) or "" for c in self.translation_codes
-        }
-        return code.lower() in ours or (iso639_3(code) or "?") in ours
+        return not self.translation_codes or is_language(code, self.translation_codes)
 
     def saw_language(self, field_name: str, code: str, count: int = 1) -> None:
         """Count a gloss/translation field found in language ``code`` (read or not)."""
