@@ -9,7 +9,7 @@ import click
 from seshat.plugins import backend_names
 
 # the tool envs (seshat.envs.tools), named here without importing them
-TOOL_NAMES = ("llamacpp", "skypilot")
+TOOL_NAMES = ("llamacpp", "skypilot", "dvc")
 
 
 @click.group()
@@ -17,7 +17,8 @@ def backend() -> None:
     """Install and list the managed venvs (one per backend or tool x device).
 
     NAME is a trainer (a registered plug-in: axolotl, llamafactory, ...), llamacpp (the llama.cpp
-    runtime that GGUF export, evaluation, serving and the demo use) or skypilot (the cloud launcher).
+    runtime that GGUF export, evaluation, serving and the demo use), skypilot (the cloud launcher)
+    or dvc (data versioning: `seshat data dvc`).
     """
 
 

@@ -46,7 +46,7 @@ def check_env(probe: Probe, name: str, device: str) -> tuple[Row, dict[str, Any]
             None,
         )
     if name in TOOLS:
-        module = {"llamacpp": "llama_cpp", "skypilot": "sky"}[name]
+        module = {"llamacpp": "llama_cpp", "skypilot": "sky", "dvc": "dvc"}[name]
         code, out = probe.run(
             [str(env.python), "-c", f"import {module}; print({module}.__version__)"], timeout=120
         )

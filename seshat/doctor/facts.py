@@ -14,7 +14,7 @@ from seshat.process.runner import run_captured
 
 GB = 1e9
 # disk a first build of each managed env takes (measured on 2 cores, CPU torch)
-ENV_DISK_GB = {"axolotl": 4.5, "llamafactory": 2.5, "llamacpp": 1.0, "skypilot": 0.5}
+ENV_DISK_GB = {"axolotl": 4.5, "llamafactory": 2.5, "llamacpp": 1.0, "skypilot": 0.5, "dvc": 0.2}
 OCR_FORMATS = ("image", "pdf")
 ROCM_NATIVE_TARGET = "gfx1151"
 

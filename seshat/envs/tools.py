@@ -1,4 +1,4 @@
-"""The managed envs that are tools, not trainers: llama.cpp's runtime and the SkyPilot client."""
+"""The managed envs that are tools, not trainers: llama.cpp's runtime, SkyPilot's client, DVC."""
 
 from __future__ import annotations
 
@@ -55,4 +55,10 @@ SKYPILOT = Recipe(
     requirements_dir=REQUIREMENTS,
     packages=("skypilot",),
 )
-TOOLS = {recipe.name: recipe for recipe in (LLAMACPP, SKYPILOT)}
+DVC = Recipe(
+    name="dvc",
+    purpose="DVC: version raw data, records and formatted sets (`seshat data dvc`)",
+    requirements_dir=REQUIREMENTS,
+    packages=("dvc",),
+)
+TOOLS = {recipe.name: recipe for recipe in (LLAMACPP, SKYPILOT, DVC)}
