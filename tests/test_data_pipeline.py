@@ -38,3 +38,14 @@ def test_run_runs_only_what_is_stale(tmp_path: Path) -> None:
     status = run_cli("data", "status", "-C", str(folder))
     assert status.returncode == 0, status.stderr
     assert "transcript 2" in status.stdout and "fresh" in status.stdout
+
+
+def test_a_stage_run_alone_leaves_its_stamp(tmp_path: Path) -> None:
+    folder = _project(tmp_path)
+    config = folder / "seshat.yaml"
+    config.write_text(config.read_text().replace(BROKEN, ""))
+    for stage in ("ingest", "clean", "split", "format"):  # by hand, as `dvc repro` runs them
+        done = run_cli("data", stage, "-C", str(folder))
+        assert done.returncode == 0, done.stderr
+    again = run_cli("data", "run", "-C", str(folder))
+    assert "clean up to date · split up to date · format up to date" in again.stdout

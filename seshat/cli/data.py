@@ -60,9 +60,9 @@ def ingest(
 @overrides_argument
 def split_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Split data/clean into train/dev/test (whole documents or entries, no leakage)."""
-    from seshat.data.split import split
+    from seshat.data.pipeline import run_stage, stage_named
 
-    summary = split(load(project_dir, overrides))
+    summary = run_stage(load(project_dir, overrides), stage_named("split"))
     counts = ", ".join(f"{k} {v}" for k, v in summary["counts"].items())
     click.echo(
         f"Split: {counts} ({summary['held_out_duplicates']} duplicates of dev/test texts held out "
@@ -75,9 +75,9 @@ def split_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
 @overrides_argument
 def format_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Write the chat JSONL splits the trainers read, mixing tasks by `tasks:` weights."""
-    from seshat.data.format import format_splits
+    from seshat.data.pipeline import run_stage, stage_named
 
-    summary = format_splits(load(project_dir, overrides))
+    summary = run_stage(load(project_dir, overrides), stage_named("format"))
     for name, info in summary["splits"].items():
         tasks = ", ".join(f"{k} {v}" for k, v in info["tasks"].items())
         click.echo(f"{name}: {info['examples']} examples ({tasks})")
@@ -88,9 +88,10 @@ def format_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
 @overrides_argument
 def clean_cmd(project_dir: Path, overrides: tuple[str, ...]) -> None:
     """Normalise data/records into data/clean and flag what looks wrong (nothing is deleted)."""
-    from seshat.data.clean import BLOCKING, clean
+    from seshat.data.clean import BLOCKING
+    from seshat.data.pipeline import run_stage, stage_named
 
-    report = clean(load(project_dir, overrides))
+    report = run_stage(load(project_dir, overrides), stage_named("clean"))
     click.echo(
         f"Cleaned {report['records']} records -> data/clean/ (report: data/clean/report.json)"
     )

@@ -139,6 +139,31 @@ def output_hashes(project: LoadedProject, stage: Stage) -> dict[str, str]:
     }
 
 
+def stage_named(name: str) -> Stage:
+    """The stage after ingest called ``name`` (``clean``, ``split``, ``format``)."""
+    return next(stage for stage in STAGES if stage.name == name)
+
+
+def run_stage(project: LoadedProject, stage: Stage, current: str | None = None) -> Any:
+    """Run one stage and leave its stamp; return the stage's summary.
+
+    ``seshat data run`` and the single-stage commands (``seshat data clean`` ...) both run a stage
+    this way, so a stage run alone (by hand, or by ``dvc repro``) is known fresh afterwards.
+
+    Args:
+        project: The project.
+        stage: The stage.
+        current: The stage's :func:`stamp`, taken before it ran (computed here when None).
+    """
+    current = current or stamp(project, stage)  # a stage does not change its own inputs
+    summary = stage.run(project)
+    record = {"stamp": current, "outputs": output_hashes(project, stage)}
+    atomic_write_text(
+        stage.output(project) / STAMP, json.dumps(record, indent=2, sort_keys=True) + "\n"
+    )
+    return summary
+
+
 def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str, str, Any]]:
     """Ingest (incremental), then every stale stage in order; return ``(stage, action, summary)``.
 
@@ -180,12 +205,7 @@ def run_pipeline(project: LoadedProject, force: bool = False) -> list[tuple[str,
             done.append((stage.name, "fresh", None))
             continue
         rerun = True  # everything after a stage that ran runs too
-        summary = stage.run(project)
-        record = {"stamp": current, "outputs": output_hashes(project, stage)}
-        atomic_write_text(
-            stage.output(project) / STAMP, json.dumps(record, indent=2, sort_keys=True) + "\n"
-        )
-        done.append((stage.name, "ran", summary))
+        done.append((stage.name, "ran", run_stage(project, stage, current)))
     write_receipt(project)
     formatted = next((summary for name, action, summary in done if name == "format"), None)
     if formatted is not None:
