@@ -124,6 +124,66 @@ def run_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
     )
 
 
+@data.command("dvc")
+@click.option("--force", is_flag=True, help="Replace a dvc.yaml that was edited by hand.")
+@project_option
+@overrides_argument
+def dvc_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
+    """Write dvc.yaml: the stages of `seshat data run`, for versioning the data with DVC.
+
+    Each stage (ingest, clean, split, format) calls `seshat data STAGE` with this Seshat and names
+    what it reads and writes, so `dvc repro` rebuilds the data byte for byte and `dvc push` /
+    `dvc pull` keep the raw data, records and formatted sets on a remote. DVC runs in its own env
+    (`seshat backend install dvc`). Run it again after changing the sources.
+    """
+    import shlex
+
+    from seshat.access import most_closed, rank
+    from seshat.cli.options import split_project_override
+    from seshat.config.loader import load_project
+    from seshat.config.models import Destination
+    from seshat.data.dvc_stages import write
+    from seshat.environments import planned_env
+
+    items, folder = split_project_override(overrides, project_dir)
+    project = load_project(folder, items)
+    done = write(project, items, force=force)
+    click.echo(
+        f"dvc.yaml {done.state} ({done.path}): "
+        + " -> ".join(stage.name for stage in done.stages)
+        + ", the stages of `seshat data run`."
+    )
+    env = planned_env("dvc", "cpu")
+    root = project.root
+    raw = (root / "data" / "raw").is_dir()
+    ignores = {(Path(out).parent / ".gitignore").as_posix() for s in done.stages for out in s.outs}
+    tracked = ["dvc.yaml", "dvc.lock", ".dvc", ".dvcignore", *sorted(ignores)]
+    steps = [
+        *([] if env.installed else ["seshat backend install dvc   # DVC's env (once; cached)"]),
+        f"alias dvc={shlex.quote(str(env.bin('dvc')))}   # DVC in Seshat's env",
+        *([] if any((p / ".git").exists() for p in (root, *root.parents)) else ["git init"]),
+        "dvc init && dvc config core.analytics false",
+        *(["dvc add data/raw   # the raw data, versioned too"] if raw else []),
+        "dvc remote add -d storage /path/to/storage   # or s3://... (docs/versioning.md)",
+        "dvc repro",
+        f"git add {' '.join([*tracked, *(['data/raw.dvc'] if raw else [])])}",
+        'git commit -m "Data, versioned with DVC"',
+        "dvc push",
+    ]
+    click.echo(f"Next, in {root}:")
+    for step in steps:
+        click.echo(f"  {step}")
+    level = most_closed(s.effective_access().value for s in project.spec.sources)
+    limit = project.spec.access.limit(Destination.dataset_export).value
+    if rank(level) > rank(limit):
+        click.echo(
+            f"Note: the data holds {level} records, and `dvc push` copies every version of them "
+            "to the remote; Seshat's access gate does not see DVC. Choose storage that the "
+            f"communities agreed to (data leaving this machine: access.rules.dataset_export = "
+            f"{limit})."
+        )
+
+
 @data.command("export")
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @project_option
