@@ -79,6 +79,10 @@ split *args:
 format *args:
     seshat data format "$@"
 
+# Write dvc.yaml, the data stages for DVC (`dvc repro`, `dvc push`): see docs/versioning.md.
+data-dvc *args:
+    seshat data dvc "$@"
+
 # Train through the backend into runs/<id>/ (key=value overrides pass straight through).
 train *args:
     seshat train "$@"

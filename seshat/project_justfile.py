@@ -26,6 +26,7 @@ RECIPES: dict[str, tuple[str, str]] = {
         "Every data stage whose inputs changed: ingest, clean, split, format.",
     ),
     "data-status": ("data status", "Where the data stands: counts per stage, kind, split."),
+    "data-dvc": ("data dvc", "Write dvc.yaml: the data stages for DVC (`dvc repro`, `dvc push`)."),
     "tokenizer": ("tokenizer check", "Measure the base model's tokenizer on the language."),
     "plan": ("plan", "What a run will use on the profile, and whether it fits."),
     "render": ("render", "Render the trainer's config (key=value overrides pass through)."),
