@@ -151,8 +151,10 @@ def test_overrides_pass_into_every_stage(tmp_path: Path) -> None:
         assert stage.cmd.endswith(f"data {stage.name} tasks.grammar=0.5")
 
 
-def test_refuses_what_dvc_cannot_take(tmp_path: Path) -> None:
-    folder = sample_project(tmp_path)
+def test_refuses_what_dvc_cannot_take(tmp_path: Path, project: Path) -> None:
+    with pytest.raises(DataError, match="no sources"):
+        stages(load_project(project, []))  # freshly scaffolded
+    folder = sample_project(tmp_path / "sample")
     # formatted splits in data/ itself: that folder holds the raw data and every other output
     with pytest.raises(DataError, match="folder of its own"):
         stages(load_project(folder, ["data.train=data/train.jsonl"]))

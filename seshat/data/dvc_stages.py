@@ -182,9 +182,15 @@ def stages(project: LoadedProject, overrides: tuple[str, ...] | list[str] = ()) 
         overrides: ``key=value`` items each stage's command passes on to Seshat.
 
     Raises:
-        DataError: A source is missing, or the formatted splits share a folder with something
-            else (DVC needs each output in a folder of its own).
+        DataError: No source, a source is missing, or the formatted splits share a folder with
+            something else (DVC needs each output in a folder of its own).
     """
+    if not project.spec.sources:
+        raise DataError(
+            "seshat.yaml declares no sources, so the stages would have nothing to read.",
+            "add your files under `sources:` (`seshat config formats` lists the formats), then "
+            "`seshat data dvc` again",
+        )
     root = project.root
     config = dep_path(root, project.path)
     prefix = seshat_command()
