@@ -155,25 +155,36 @@ def dvc_cmd(force: bool, project_dir: Path, overrides: tuple[str, ...]) -> None:
     )
     env = planned_env("dvc", "cpu")
     root = project.root
-    raw = (root / "data" / "raw").is_dir()
+    above = (root, *root.parents)
+    started = any((p / ".dvc").is_dir() for p in above)  # DVC set up already: no init, no remote
+    raw = (root / "data" / "raw").is_dir() and not (root / "data" / "raw.dvc").exists()
     ignores = {(Path(out).parent / ".gitignore").as_posix() for s in done.stages for out in s.outs}
-    tracked = ["dvc.yaml", "dvc.lock", ".dvc", ".dvcignore", *sorted(ignores)]
+    tracked = ["dvc.yaml", "dvc.lock", *([] if started else [".dvc", ".dvcignore"])]
+    tracked += [*sorted(ignores), *(["data/raw.dvc"] if raw else [])]
     steps = [
         *([] if env.installed else ["seshat backend install dvc   # DVC's env (once; cached)"]),
         f"alias dvc={shlex.quote(str(env.bin('dvc')))}   # DVC in Seshat's env",
-        *([] if any((p / ".git").exists() for p in (root, *root.parents)) else ["git init"]),
-        "dvc init && dvc config core.analytics false",
+        *([] if any((p / ".git").exists() for p in above) else ["git init"]),
+        *([] if started else ["dvc init && dvc config core.analytics false"]),
         *(["dvc add data/raw   # the raw data, versioned too"] if raw else []),
-        "dvc remote add -d storage /path/to/storage   # or s3://... (docs/versioning.md)",
+        *(
+            []
+            if started
+            else ["dvc remote add -d storage /path/to/storage   # or s3://... (docs/versioning.md)"]
+        ),
         "dvc repro",
-        f"git add {' '.join([*tracked, *(['data/raw.dvc'] if raw else [])])}",
+        f"git add {' '.join(tracked)}",
         'git commit -m "Data, versioned with DVC"',
         "dvc push",
     ]
     click.echo(f"Next, in {root}:")
     for step in steps:
         click.echo(f"  {step}")
-    level = most_closed(s.effective_access().value for s in project.spec.sources)
+    level = most_closed(
+        level.value
+        for s in project.spec.sources
+        for level in (s.effective_access(), *s.record_access.values())
+    )
     limit = project.spec.access.limit(Destination.dataset_export).value
     if rank(level) > rank(limit):
         click.echo(
