@@ -1,4 +1,6 @@
-"""Local Contexts labels: what each raises a source to, and labels of the whole project."""
+"""Local Contexts labels: what each raises a source to, labels of the whole project, and the one
+reader of a run's labels behind the model card, the audit, the demo and the HTML report.
+(Reading them from the Hub: tests/test_labels_hub.py.)"""
 
 from __future__ import annotations
 
@@ -8,17 +10,22 @@ from pathlib import Path
 import yaml
 from canary import write_canary_project
 
+from seshat.audit import audit
 from seshat.config.loader import load_project
 from seshat.config.models import Label
 from seshat.data.ingest import ingest
 from seshat.kinds import label_level
+from seshat.labels.applied import run_labels
+from seshat.yamlio import dump_yaml
 
+SACRED = {"id": "2b9d-tk-ss", "name": "TK Secret / Sacred (TK SS)", "type": "secret_sacred"}
 NON_COMMERCIAL = {
     "id": "5e1f-bc-nc",
     "name": "BC Non-Commercial (BC NC)",
     "text": "For non-commercial use <only>.",
     "type": "non_commercial",
 }
+AGREED = "Kaniwa language committee, meeting of 2026-11-02"
 
 
 def test_a_label_is_read_by_the_words_of_its_name_or_its_hub_type() -> None:
@@ -79,3 +86,72 @@ def test_labels_of_the_project_close_every_source_and_records_follow(tmp_path: P
     assert _records(folder, "healer-recordings")[0]["access"] == "community"
     public_levels = {r["access"] for r in _records(folder, "public-stories")}
     assert public_levels == {"community", "restricted"}  # the raised record stays raised
+
+
+def _labelled_run(project: Path) -> Path:
+    """A run folder whose spec carries a label of the project and one of a source."""
+    config = project / "seshat.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["labels"] = [NON_COMMERCIAL]
+    data["sources"] = [
+        {"id": "songs", "path": "data/raw/songs.txt", "format": "plain", "labels": [SACRED]},
+        {"id": "words", "path": "data/raw/words.tsv", "format": "tsv"},
+    ]
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    spec = load_project(project).spec
+    run = project / "runs" / "r1"
+    run.mkdir(parents=True)
+    (run / "spec.yaml").write_text(dump_yaml(spec.model_dump(mode="json")), encoding="utf-8")
+    held = {"songs": {"sacred": 3}, "words": {"community": 2}}
+    record = {"splits": {"train": {"sources": held}}}
+    (run / "access.json").write_text(json.dumps(record), encoding="utf-8")
+    (run / "status.json").write_text(json.dumps({"state": "succeeded"}), encoding="utf-8")
+    return run
+
+
+def test_card_audit_demo_and_report_show_the_runs_labels_from_one_reader(project: Path) -> None:
+    from seshat.eval.report import write_report
+    from seshat.export.card import model_card
+    from seshat.runs.rundir import RunDir
+    from seshat.ui.app import header
+    from seshat.ui.demo import demo_config
+
+    run_path = _labelled_run(project)
+    labels = run_labels(run_path)
+    assert [(label.source, label.name, label.level) for label in labels] == [
+        (None, "BC Non-Commercial (BC NC)", "community"),
+        ("songs", "TK Secret / Sacred (TK SS)", "sacred"),
+    ]
+    found = audit(project, "r1")
+    assert found["labels"] == {
+        "songs": ["BC Non-Commercial (BC NC)", "TK Secret / Sacred (TK SS)"],
+        "words": ["BC Non-Commercial (BC NC)"],
+    }
+    assert found["label_details"] == [label.to_dict() for label in labels]
+
+    run = RunDir(project, "r1")
+    record = {"base_model": "Qwen/Qwen3-0.6B", "files": {"Q4_K_M": "m.gguf"}, "access": "sacred"}
+    card = model_card(run, record)
+    assert "| BC Non-Commercial (BC NC); TK Secret / Sacred (TK SS) |" in card
+    assert "## Local Contexts labels" in card
+    assert "- **BC Non-Commercial (BC NC)** (applied to the whole project; Seshat reads" in card
+
+    config = demo_config(load_project(project), run, Path("m.gguf"), "sacred")
+    assert config["labels"] == [label.to_dict() for label in labels]
+    top = header(config)
+    assert "**Local Contexts labels of the training data**" in top
+    assert r"For non\-commercial use \<only\>." in top and "<only>" not in top
+
+    page = write_report(project, ["r1"]).read_text(encoding="utf-8")
+    assert '<h3 id="local-contexts-labels">' in page and "TK Secret / Sacred (TK SS)" in page
+    assert "&lt;only&gt;" in page and "<only>" not in page
+
+
+def test_a_run_without_labels_shows_none_and_a_damaged_spec_reads_as_none(project: Path) -> None:
+    from seshat.eval.report_labels import labels_section
+
+    run = project / "runs" / "r1"
+    run.mkdir(parents=True)
+    assert run_labels(run) == [] and labels_section(run) == ""  # no spec.yaml
+    (run / "spec.yaml").write_text("sources:\n  - id: a\n    labels: [{id: x}]\n")
+    assert run_labels(run) == []  # a label without a name is nothing to show
