@@ -1,21 +1,27 @@
-"""Local Contexts labels: what each raises a source to, labels of the whole project, and the one
-reader of a run's labels behind the model card, the audit, the demo and the HTML report.
-(Reading them from the Hub: tests/test_labels_hub.py.)"""
+"""Local Contexts labels: what each raises a source to, labels of the whole project, what the
+access gate then refuses, and the one reader of a run's labels behind the model card, the audit,
+the demo and the HTML report. (Reading them from the Hub: tests/test_labels_hub.py.)"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from canary import write_canary_project
+from conftest import REPO
 
+from seshat.access import Gate, run_holdings, splits_record
 from seshat.audit import audit
+from seshat.cli.main import main
 from seshat.config.loader import load_project
-from seshat.config.models import Label
+from seshat.config.models import Destination, Label
+from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.data.ingest import ingest
 from seshat.kinds import label_level
 from seshat.labels.applied import run_labels
+from seshat.labels.levels import BEGIN, END, level_table
 from seshat.yamlio import dump_yaml
 
 SACRED = {"id": "2b9d-tk-ss", "name": "TK Secret / Sacred (TK SS)", "type": "secret_sacred"}
@@ -88,6 +94,88 @@ def test_labels_of_the_project_close_every_source_and_records_follow(tmp_path: P
     assert public_levels == {"community", "restricted"}  # the raised record stays raised
 
 
+def _trained(folder: Path) -> Path:
+    """Data run, then a run folder recording what its splits hold (as `seshat train` does)."""
+    assert main(["data", "run", "-C", str(folder)]) == 0
+    spec = load_project(folder).spec
+    run = folder / "runs" / "r1"
+    run.mkdir(parents=True)
+    splits = {name: folder / getattr(spec.data, name) for name in ("train", "dev", "test")}
+    (run / "access.json").write_text(json.dumps(splits_record(splits)[1]), encoding="utf-8")
+    (run / "status.json").write_text(json.dumps({"state": "succeeded"}), encoding="utf-8")
+    (run / "spec.yaml").write_text(dump_yaml(spec.model_dump(mode="json")), encoding="utf-8")
+    return run
+
+
+def _samples(folder: Path) -> list[dict]:
+    return list(read_json_lines(meta_path(folder / "data" / "formatted" / "train.jsonl")))
+
+
+def test_tk_secret_sacred_keeps_the_model_samples_and_cloud_launch_home(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _canary(tmp_path, ("public-stories",), public_stories={"labels": [SACRED]})
+    run = _trained(folder)
+    held = run_holdings(run)
+    assert held.level == "sacred" and set(held.counts) == {"public-stories"}
+    gate = Gate.for_project(folder)
+    for destination in (Destination.model_export, Destination.cloud_launch, Destination.demo_ui):
+        assert not gate.decide(destination, held, "the model").allowed, destination
+    assert gate.select(Destination.wandb_samples, _samples(folder), "samples") == []
+    assert main(["launch", "-C", str(folder), "--dry-run", "profile=cloud-a100-80b"]) == 1
+    refused = " ".join(capsys.readouterr().err.split())
+    assert "'public-stories' (sacred)" in refused and "access.overrides.cloud_launch" in refused
+    # an override that says who agreed opens each destination, one by one
+    agreed = [
+        f'access.overrides.{d}="{AGREED}"'
+        for d in ("model_export", "cloud_launch", "wandb_samples")
+    ]
+    opened = Gate.for_project(folder, agreed)
+    assert opened.decide(Destination.model_export, held, "the model").allowed
+    assert opened.decide(Destination.cloud_launch, held, "the data").allowed
+    assert len(opened.select(Destination.wandb_samples, _samples(folder), "samples")) > 0
+    assert not opened.decide(Destination.served_api, held, "the model").allowed
+
+
+def test_bc_non_commercial_blocks_a_public_model_export_without_an_override(
+    tmp_path: Path,
+) -> None:
+    folder = _canary(
+        tmp_path,
+        ("public-stories",),
+        public_stories={"labels": [NON_COMMERCIAL], "record_access": {}},
+    )
+    held = run_holdings(_trained(folder))
+    assert held.level == "community"
+    # the default model_export rule (restricted) keeps exported models local: allowed
+    assert Gate.for_project(folder).decide(Destination.model_export, held, "the model").allowed
+    public = Gate.for_project(folder, ["access.rules.model_export=public"])
+    refused = public.decide(Destination.model_export, held, "the model")
+    assert not refused.allowed and refused.blocked.counts == held.counts
+    for destination in (Destination.cloud_launch, Destination.dataset_export):
+        assert not public.decide(destination, held, "the data").allowed
+    assert public.select(Destination.wandb_samples, _samples(folder), "samples") == []
+    agreed = Gate.for_project(
+        folder, ["access.rules.model_export=public", f'access.overrides.model_export="{AGREED}"']
+    )
+    assert agreed.decide(Destination.model_export, held, "the model").allowed
+    # an exported dataset (with an override) names the labels beside the source's level
+    out = tmp_path / "published"
+    override = f'access.overrides.dataset_export="{AGREED}"'
+    assert main(["data", "export", str(out), "-C", str(folder), override]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["sources"] == [
+        {
+            "id": "public-stories",
+            "license": "CC-BY-4.0",
+            "communities": [],
+            "consent": None,
+            "access": "community",
+            "labels": [NON_COMMERCIAL],
+        }
+    ]
+
+
 def _labelled_run(project: Path) -> Path:
     """A run folder whose spec carries a label of the project and one of a source."""
     config = project / "seshat.yaml"
@@ -155,3 +243,9 @@ def test_a_run_without_labels_shows_none_and_a_damaged_spec_reads_as_none(projec
     assert run_labels(run) == [] and labels_section(run) == ""  # no spec.yaml
     (run / "spec.yaml").write_text("sources:\n  - id: a\n    labels: [{id: x}]\n")
     assert run_labels(run) == []  # a label without a name is nothing to show
+
+
+def test_docs_access_holds_the_generated_label_table() -> None:
+    text = (REPO / "docs" / "access.md").read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END) + 1
+    assert text[start:end] == level_table(), "run `seshat labels levels` and paste it"
