@@ -67,7 +67,13 @@ def levels() -> None:
     help="The Hub's API address (default https://localcontextshub.org/api/v2; the sandbox: "
     "https://sandbox.localcontextshub.org/api/v2).",
 )
-@click.option("--timeout", type=float, default=20.0, show_default=True, help="Seconds to wait.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=20.0,
+    show_default=True,
+    help="Seconds to wait.",
+)
 @click.option("--write", "source", metavar="SOURCE_ID", help="Add them to this source's labels.")
 @click.option("--write-project", is_flag=True, help="Add them to the labels of the whole project.")
 def fetch(
