@@ -25,6 +25,7 @@ from seshat.access import (
 from seshat.backends.base import is_adapter_folder
 from seshat.corpus.jsonl import meta_path, read_json_lines
 from seshat.errors import DataError, SeshatError
+from seshat.labels.applied import AppliedLabel, per_source, run_labels
 from seshat.runs.rundir import RunDir, find_run
 from seshat.stamps import sha256_file
 
@@ -82,6 +83,7 @@ def audit_run(root: Path, run: RunDir) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
         splits = {}  # damaged: run_holdings names it and counts the run as sacred
     held = run_holdings(run.path)
+    labels = run_labels(run.path)
     return {
         "target": f"run {run.run_id}",
         "run": run.run_id,
@@ -91,24 +93,16 @@ def audit_run(root: Path, run: RunDir) -> dict[str, Any]:
         "sources": held.counts,
         "splits": splits,
         "recorded": path.is_file(),
-        "labels": _labels(run),
+        "labels": _labels(labels, held),
+        "label_details": [label.to_dict() for label in labels],
         "went": _destinations(root, run),
     }
 
 
-def _labels(run: RunDir) -> dict[str, list[str]]:
-    """The Local Contexts labels of each source the run's spec names."""
-    from seshat.run_records import RunRecordError
-
-    try:
-        sources = run.spec().get("sources") or []
-    except RunRecordError:
-        return {}
-    return {
-        str(s.get("id")): [str(label.get("name")) for label in s.get("labels") or []]
-        for s in sources
-        if isinstance(s, dict) and s.get("labels")
-    }
+def _labels(labels: list[AppliedLabel], held: Holdings) -> dict[str, list[str]]:
+    """The Local Contexts labels of each source of a run (the project's apply to every one)."""
+    ids = sorted({label.source for label in labels if label.source} | set(held.counts))
+    return {source: names for source, names in per_source(labels, ids).items() if names}
 
 
 def _file_holdings(path: Path) -> tuple[Holdings, str]:

@@ -41,6 +41,7 @@ sources: []
 #    license: null
 #    consent: null              # who agreed to what
 #    record_access: {{}}        # per-record levels, e.g. {{"data/raw/dictionary.tsv:12": sacred}}
+#    labels: []                 # Local Contexts TK/BC labels: `seshat labels fetch PROJECT_ID`
 
 # Relative weights of the training tasks built from the data (0 turns one off).
 tasks:

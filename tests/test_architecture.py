@@ -34,7 +34,7 @@ LAYERS: list[set[str]] = [
         "project_justfile",
     },
     {"config", "corpus", "envs"},  # 1 the spec, records, managed venvs
-    {"profiles", "model_family", "access", "scaffold", "data", "tokenizer", "plan"},  # 2
+    {"profiles", "model_family", "access", "scaffold", "data", "tokenizer", "plan", "labels"},  # 2
     {"backends"},  # 3 trainer plug-ins behind one interface
     {"environments", "trainer_config"},  # 4 every env by name; render and check
     {"runs"},  # 5 a run: start, follow, resume, merge

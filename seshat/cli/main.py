@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("seshat.cli.evaluate", "report"),
     "export": ("seshat.cli.export", "export"),
     "audit": ("seshat.cli.audit", "audit"),
+    "labels": ("seshat.cli.labels", "labels"),
     "serve": ("seshat.cli.serve", "serve"),
     "translate": ("seshat.cli.serve", "translate"),
     "demo": ("seshat.cli.serve", "demo"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from seshat.config.reader_options import READER_OPTIONS, options_for
-from seshat.kinds import LABEL_LEVELS, LEVELS, AccessLevel, SourceFormat
+from seshat.kinds import LEVELS, AccessLevel, SourceFormat, label_level
 from seshat.plugins import backend_names
 
 
@@ -61,7 +62,8 @@ class Label(Strict):
     """A Local Contexts Traditional Knowledge (TK) or Biocultural (BC) Label, or a Notice.
 
     Stored offline in seshat.yaml as the community applied it (the Local Contexts Hub's
-    ``unique_id``, ``name`` and ``label_text``).
+    ``unique_id``, ``name``, ``label_text`` and ``label_type``; ``seshat labels fetch`` writes
+    them).
     """
 
     id: str = Field(description="The label's unique id on the Local Contexts Hub.")
@@ -70,12 +72,16 @@ class Label(Strict):
         default=None, description="The label's text, as the community wrote it."
     )
     project: str | None = Field(default=None, description="The Local Contexts project id.")
+    type: str | None = Field(
+        default=None,
+        description="The Hub's label_type (e.g. secret_sacred, non_commercial) or notice_type: "
+        "read for the level too, so a name in another language still counts.",
+    )
 
     def level(self) -> AccessLevel | None:
         """The level this label raises a source to (``LABEL_LEVELS``), if any."""
-        name = self.name.casefold()
-        found = [level for key, level in LABEL_LEVELS.items() if key in name]
-        return max((AccessLevel(v) for v in found), key=LEVELS.index) if found else None
+        found = label_level(self.name, self.type)
+        return AccessLevel(found) if found else None
 
 
 class Source(Strict):
@@ -110,9 +116,15 @@ class Source(Strict):
         "only close the source further (TK Secret / Sacred: sacred; see docs/access.md).",
     )
 
-    def effective_access(self) -> AccessLevel:
-        """``access``, raised to the most closed level its labels ask (never lowered)."""
-        levels = [self.access, *(label.level() for label in self.labels)]
+    def effective_access(self, inherited: Sequence[Label] = ()) -> AccessLevel:
+        """``access``, raised to the most closed level its labels ask (never lowered).
+
+        Args:
+            inherited: The project's labels, which apply to every source
+                (:meth:`Project.labels_for`).
+        """
+        labels = [*inherited, *self.labels]
+        levels = [self.access, *(label.level() for label in labels)]
         return max((lv for lv in levels if lv is not None), key=lambda lv: LEVELS.index(lv.value))
 
     @model_validator(mode="after")
@@ -540,6 +552,22 @@ class Project(Strict):
     access: AccessPolicy = Field(
         default_factory=AccessPolicy, description="Access policy: rules, overrides, communities."
     )
+    labels: list[Label] = Field(
+        default_factory=list,
+        description="Local Contexts TK/BC labels and notices of the whole project: they apply to "
+        "every source (and can only close it further; see docs/access.md).",
+    )
+
+    def labels_for(self, source: Source) -> list[Label]:
+        """The labels that apply to ``source``: the project's, then its own (one per id)."""
+        found: dict[str, Label] = {}
+        for label in [*self.labels, *source.labels]:
+            found.setdefault(label.id, label)
+        return list(found.values())
+
+    def access_of(self, source: Source) -> AccessLevel:
+        """The level of ``source``, raised by its own labels and the project's."""
+        return source.effective_access(self.labels)
 
     @field_validator("backend")
     @classmethod

@@ -94,7 +94,10 @@ def export_dataset(project: LoadedProject, out: Path, gate: Gate | None = None) 
             "license": s.license,
             "communities": s.communities,
             "consent": s.consent,
-            "access": s.access.value,
+            "access": spec.access_of(s).value,
+            "labels": [
+                label.model_dump(mode="json", exclude_none=True) for label in spec.labels_for(s)
+            ],
         }
         for s in spec.sources
         if any(s.id in part["sources"] for part in summary["splits"].values())

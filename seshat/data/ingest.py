@@ -160,10 +160,11 @@ def _most_closed_declaration(project: LoadedProject, source: Source) -> tuple[st
             continue
         theirs = (project.root / other.path).resolve()
         overlaps = mine == theirs or theirs in mine.parents or mine in theirs.parents
-        if overlaps and LEVELS.index(other.effective_access().value) > LEVELS.index(
-            found[1] if found else source.effective_access().value
+        level = project.spec.access_of(other).value
+        if overlaps and LEVELS.index(level) > LEVELS.index(
+            found[1] if found else project.spec.access_of(source).value
         ):
-            found = (other.id, other.effective_access().value)
+            found = (other.id, level)
     return found
 
 
@@ -210,6 +211,8 @@ def fingerprint(root: Path, source: Source, files: list[Path], ctx: ReaderContex
     languages = (ctx.target_name, ctx.translation_name, ctx.target_codes, ctx.translation_codes)
     digest.update(repr(languages).encode())
     digest.update(f"level={ctx.access}".encode())  # raised by another source naming the same file
+    if ctx.floor:  # the project's labels (the source's own are in its settings above)
+        digest.update(f"floor={ctx.floor}".encode())
     for path in files:
         targets = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         targets += dependencies(source.format.value, path, ctx)
@@ -353,9 +356,9 @@ def context_for(project: LoadedProject, source: Source) -> ReaderContext:
     return ReaderContext(
         root=project.root,
         source_id=source.id,
-        access=source.effective_access().value,
+        access=spec.access_of(source).value,
         floor=max(
-            (label.level().value for label in source.labels if label.level() is not None),
+            (label.level().value for label in spec.labels_for(source) if label.level() is not None),
             key=LEVELS.index,
             default=None,
         ),

@@ -18,6 +18,7 @@ from seshat.access import Gate, run_level
 from seshat.config.models import Destination
 from seshat.errors import DataError
 from seshat.eval.evaluate import latest_scores
+from seshat.eval.report_labels import labels_section
 from seshat.eval.scoring import comparisons, difference_text
 from seshat.runs.rundir import RunDir, find_run
 from seshat.yamlio import atomic_write_text
@@ -159,6 +160,7 @@ def _run_section(run: RunDir, sharing: Gate | None) -> str:
         f"<p>State: {_esc(status.get('state'))}; duration {_esc(status.get('duration_s'))} s; "
         f"access level of its data: <b>{_esc(run_level(run.path))}</b> "
         f"(<code>seshat audit {_esc(run.run_id)}</code> lists its sources)</p>",
+        labels_section(run.path),
         line_chart({k: v for k, v in curves.items() if v}, "Loss"),
     ]
     scores = latest_scores(run)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from seshat.access import run_holdings
+from seshat.labels.applied import AppliedLabel, per_source, spec_labels
 from seshat.run_records import RunRecordError
 from seshat.runs.rundir import RunDir
 
@@ -30,6 +31,8 @@ def _spec(run: RunDir) -> dict[str, Any]:
 def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """Each source's id, licence, communities, consent and training examples per access level."""
     held = run_holdings(run.path, ("train",))
+    ids = [str(source.get("id")) for source in spec.get("sources") or []]
+    named = per_source(spec_labels(spec), ids)
     found = []
     for source in spec.get("sources") or []:
         levels = held.counts.get(source.get("id"), {})
@@ -40,16 +43,33 @@ def _sources(run: RunDir, spec: dict[str, Any]) -> list[dict[str, Any]]:
                 "license": source.get("license") or "not stated",
                 "communities": ", ".join(source.get("communities") or []) or "-",
                 "consent": source.get("consent") or "not stated",
-                "labels": "; ".join(
-                    f"{label.get('name')}" + (f" ({label['text']})" if label.get("text") else "")
-                    for label in source.get("labels") or []
-                )
-                or "-",
+                "labels": "; ".join(named.get(str(source.get("id")), [])).replace("|", "/") or "-",
                 "access": ", ".join(f"{level} {n}" for level, n in levels.items())
                 or f"{source.get('access', 'community')} (no training examples)",
             }
         )
     return found
+
+
+def _labels(labels: list[AppliedLabel]) -> list[str]:
+    """The card's section on the Local Contexts labels: each with its text and what it raises."""
+    if not labels:
+        return []
+    lines = [
+        "",
+        "## Local Contexts labels",
+        "The communities applied these Traditional Knowledge (TK) and Biocultural (BC) labels "
+        "and notices to the training data (localcontexts.org); they travel with the model.",
+        "",
+    ]
+    for label in labels:
+        raises = f"; Seshat reads it as at least {label.level}" if label.level else ""
+        text = " ".join((label.text or "").split())
+        lines.append(
+            f"- **{label.name}** (applied to {label.holder}{raises})"
+            + (f": {text}" if text else "")
+        )
+    return lines
 
 
 def _method(run: RunDir, spec: dict[str, Any], status: dict[str, Any]) -> str:
@@ -112,6 +132,7 @@ def model_card(run: RunDir, record: dict[str, Any]) -> str:
             f"{source['communities']} | {source['consent']} | {source['labels']} | "
             f"{source['access']} |"
         )
+    lines += _labels(spec_labels(spec))
     lines += ["", "## Evaluation"]
     evaluated = status.get("eval") or {}
     if evaluated:

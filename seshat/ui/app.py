@@ -3,7 +3,8 @@
     python app.py --config CONFIG_JSON --gguf MODEL --host 127.0.0.1 --port 7860
 
 ``CONFIG_JSON`` (written by Seshat) holds the prompt book (system prompt and each task's user
-message with a placeholder), the language names, the run's scores and the data's access level.
+message with a placeholder), the language names, the run's scores, the data's access level and
+the Local Contexts labels it carried.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -21,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "eval" / "script
 from generate_llamacpp import THINK, render_prompt
 
 PLACEHOLDER = "\u2063INPUT\u2063"
+MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|<>~&-])")  # shown literally in the header
 
 
 class Model:
@@ -72,6 +75,7 @@ def header(config: dict) -> str:
         "",
         f"**Access level of the training data: {config['access']}.** {config['access_note']}",
     ]
+    lines += labels_lines(config.get("labels") or [])
     scores = config.get("scores") or {}
     if scores:
         lines += ["", "| task | chrF++ | beats its controls |", "|---|---|---|"]
@@ -82,6 +86,24 @@ def header(config: dict) -> str:
     else:
         lines += ["", "_Not evaluated yet (`seshat eval RUN`)._"]
     return "\n".join(lines)
+
+
+def _plain(text: str) -> str:
+    """``text`` shown as written: on one line, Markdown and HTML characters escaped."""
+    return MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def labels_lines(labels: list) -> list[str]:
+    """The header's list of the Local Contexts labels the training data carried."""
+    if not labels:
+        return []
+    lines = ["", "**Local Contexts labels of the training data** (localcontexts.org):", ""]
+    for label in labels:
+        holder = label.get("source") or "the whole project"
+        level = f"; read as at least {label['level']}" if label.get("level") else ""
+        text = f": {_plain(label['text'])}" if label.get("text") else ""
+        lines.append(f"- **{_plain(label['name'])}** ({_plain(holder)}{level}){text}")
+    return lines
 
 
 def build(model: Model, config: dict) -> object:

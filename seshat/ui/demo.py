@@ -18,6 +18,7 @@ from seshat.config.models import Destination
 from seshat.environments import require_env
 from seshat.eval.evaluate import RUNTIME, latest_scores, pick_gguf
 from seshat.export.card import ACCESS_NOTE
+from seshat.labels.applied import run_labels
 from seshat.paths import PACKAGE_DIR
 from seshat.runs.rundir import RunDir, find_run
 from seshat.serve.prompts import prompt_book
@@ -37,7 +38,10 @@ def _scores(run: RunDir) -> dict[str, Any]:
 
 
 def demo_config(project: LoadedProject, run: RunDir, gguf: Path, level: str) -> dict[str, Any]:
-    """What the app shows: prompts, names, scores, the model's inherited access level."""
+    """What the app shows: prompts, names, scores, the model's inherited access level, labels.
+
+    The labels are the Local Contexts labels the run's data carried (from its spec).
+    """
     return {
         "run": run.run_id,
         "model": gguf.name,
@@ -45,6 +49,7 @@ def demo_config(project: LoadedProject, run: RunDir, gguf: Path, level: str) -> 
         "scores": _scores(run),
         "access": level,
         "access_note": ACCESS_NOTE.get(level, ""),
+        "labels": [label.to_dict() for label in run_labels(run.path)],
     }
 
 
