@@ -110,6 +110,11 @@ class Source(Strict):
         "only close the source further (TK Secret / Sacred: sacred; see docs/access.md).",
     )
 
+    def split_pin(self) -> str | None:
+        """The split every record of this source is pinned to (``options.split``), if any."""
+        pin = options_for(self.format, self.options).get("split")
+        return str(pin) if pin else None
+
     def effective_access(self) -> AccessLevel:
         """``access``, raised to the most closed level its labels ask (never lowered)."""
         levels = [self.access, *(label.level() for label in self.labels)]
