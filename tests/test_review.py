@@ -314,6 +314,12 @@ def test_the_summary_sets_people_beside_chrf_and_measures_agreement(tmp_path: Pa
     shown = run_cli("review", "summary", "r1", "-C", str(tmp_path))
     assert shown.returncode == 0 and "47.5" in shown.stdout, shown.stderr
     assert "Nobody has reviewed" in "\n".join(summary_lines(summarize(tmp_path, "r9")))
+    from seshat.eval.report import write_report
+
+    page = write_report(tmp_path, ["r1"]).read_text(encoding="utf-8")
+    assert "Human evaluation" in page and "Ana, Bo" in page and "47.5" in page
+    shared = write_report(tmp_path, ["r1"], tmp_path / "shared.html", share=True).read_text()
+    assert "2 reviewer(s)" in shared and "Ana" not in shared  # names stay out of shared reports
 
 
 def test_withdrawing_a_source_takes_the_reviews_of_its_runs(tmp_path: Path) -> None:

@@ -164,6 +164,7 @@ def _run_section(run: RunDir, sharing: Gate | None) -> str:
     scores = latest_scores(run)
     if scores is None:
         out.append(f"<p>Not evaluated yet: <code>seshat eval {_esc(run.run_id)}</code>.</p>")
+        out.append(_human_section(run, sharing))
         return "\n".join(out)
     out.append(
         f"<p>Evaluated on {scores['examples']} {_esc(scores['split'])} examples with "
