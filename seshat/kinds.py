@@ -35,6 +35,7 @@ class SourceFormat(StrEnum):
     cldf = "cldf"
     xigt = "xigt"
     paradigm = "paradigm"
+    reviews = "reviews"
 
 
 # kinds of record a reader produces (``Segment.kind``)

@@ -23,12 +23,22 @@ from seshat.access import (
     append_log,
     withdrawn,
 )
+from seshat.corpus.judgement import REVIEWS_DIR
 from seshat.errors import ConfigError
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text, remove_tree
 
 # a run's files that hold the data or what was learned from it (deleted on withdrawal)
-RUN_PAYLOAD = ("output", "merged", "export", "eval", "wandb", "prepared", "report.html")
+RUN_PAYLOAD = (
+    "output",
+    "merged",
+    "export",
+    "eval",
+    "wandb",
+    "prepared",
+    "report.html",
+    "review",
+)
 DATA_FOLDERS = ("data/splits", "data/formatted")
 
 
@@ -68,6 +78,20 @@ def plan(root: Path, source: str) -> Plan:
                 direct.add(run)
                 changed = True
     found.runs = sorted(direct)
+    found.files += _review_data(root, {run.name for run in found.runs}, set(found.files))
+    return found
+
+
+def _review_data(root: Path, runs: set[str], known: set[Path]) -> list[Path]:
+    """Linguists' judgements of ``runs`` (they quote the source's sentences) and their records."""
+    found = [p for run in sorted(runs) for p in sorted((root / REVIEWS_DIR / run).glob("*.jsonl"))]
+    for folder in ("data/records", "data/clean"):
+        for path in sorted((root / folder).glob("*.jsonl")):
+            if path in known:
+                continue
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                if any(f'"reviewed_run": "{run}"' in line for line in handle for run in runs):
+                    found.append(path)
     return found
 
 

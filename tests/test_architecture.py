@@ -38,7 +38,15 @@ LAYERS: list[set[str]] = [
     {"backends"},  # 3 trainer plug-ins behind one interface
     {"environments", "trainer_config"},  # 4 every env by name; render and check
     {"runs"},  # 5 a run: start, follow, resume, merge
-    {"eval", "models", "export", "serve", "audit", "withdraw"},  # 6 what is done with a run's model
+    {
+        "eval",
+        "models",
+        "export",
+        "serve",
+        "audit",
+        "withdraw",
+        "review",
+    },  # 6 what is done with a run's model
     {"ui"},  # 7 the demo
     {"doctor", "quickstart"},  # 8 whole-machine and whole-pipeline commands
     {"cli", "__main__"},  # 9 the one entry point and error boundary

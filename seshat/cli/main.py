@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("seshat.cli.serve", "serve"),
     "translate": ("seshat.cli.serve", "translate"),
     "demo": ("seshat.cli.serve", "demo"),
+    "review": ("seshat.cli.review", "review"),
     "quickstart": ("seshat.cli.quickstart", "quickstart"),
 }
 

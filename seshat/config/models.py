@@ -116,6 +116,11 @@ class Source(Strict):
         "only close the source further (TK Secret / Sacred: sacred; see docs/access.md).",
     )
 
+    def split_pin(self) -> str | None:
+        """The split every record of this source is pinned to (``options.split``), if any."""
+        pin = options_for(self.format, self.options).get("split")
+        return str(pin) if pin else None
+
     def effective_access(self, inherited: Sequence[Label] = ()) -> AccessLevel:
         """``access``, raised to the most closed level its labels ask (never lowered).
 

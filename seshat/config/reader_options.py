@@ -285,6 +285,16 @@ class ParadigmOptions(TextOptions):
     )
 
 
+class ReviewsOptions(ReaderOptions):
+    """Linguists' judgements from `seshat review` (``data/reviews``): corrections become records."""
+
+    split: Literal["train", "dev", "test"] | None = Field(
+        default="train",
+        description="Where the corrections go: training by default (what linguists fixed is what "
+        "the next model learns); null draws them like other records.",
+    )
+
+
 # the one table of options per format; a test holds its keys equal to SourceFormat
 READER_OPTIONS: dict[SourceFormat, type[ReaderOptions]] = {
     SourceFormat.plain: PlainOptions,
@@ -301,6 +311,7 @@ READER_OPTIONS: dict[SourceFormat, type[ReaderOptions]] = {
     SourceFormat.image: ImageOptions,
     SourceFormat.audio: AudioOptions,
     SourceFormat.paradigm: ParadigmOptions,
+    SourceFormat.reviews: ReviewsOptions,
 }
 
 

@@ -88,6 +88,7 @@ EXAMPLES: dict[SourceFormat, str] = {
     SourceFormat.audio: "{id: recordings, path: data/raw/audio, format: audio, "
     "options: {model: models/whisper-base, language: es}}",
     SourceFormat.paradigm: "{id: verbs, path: data/raw/verbs.unimorph.tsv, format: paradigm}",
+    SourceFormat.reviews: "{id: corrections, path: data/reviews, format: reviews}",
 }
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seshat.config.loader import CONFIG_NAME, LoadedProject
+from seshat.corpus.judgement import REVIEWS_DIR
 from seshat.data.clean import CLEAN
 from seshat.data.ingest import RECORDS, context_for, input_files
 from seshat.data.readers.base import ReaderError
@@ -45,7 +46,6 @@ from seshat.templating import template_dirs
 from seshat.yamlio import atomic_write_text, dump_yaml
 
 DVC_FILE = "dvc.yaml"
-REVIEWS = Path("data/reviews")  # reviewed answers (*.jsonl), which ingest reads as a source
 MARK = "# seshat-dvc sha256="
 HEADER = (
     "# Written by `seshat data dvc` from seshat.yaml: the stages of `seshat data run` for DVC.\n"
@@ -161,8 +161,8 @@ def ingest_deps(project: LoadedProject) -> list[str]:
                 for other in dependencies(source.format.value, file, ctx)
                 if other.exists()  # a missing one is optional (the reader said so, or will)
             ]
-    if (root / REVIEWS).is_dir():
-        found.append(REVIEWS.as_posix())
+    if (root / REVIEWS_DIR).is_dir():
+        found.append(REVIEWS_DIR.as_posix())
     # another source's records (a parallel source's lexicon) are ingest's own output
     return _fewest([path for path in found if not _within(path, RECORDS.as_posix())])
 

@@ -45,6 +45,7 @@ SUFFIXES = {
     "image": (".png", ".tif", ".tiff", ".jpg", ".jpeg", ".pnm", ".bmp"),
     "audio": (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus"),
     "paradigm": (".tsv", ".tab", ".txt", ".csv"),
+    "reviews": (".jsonl",),
 }
 
 

@@ -73,7 +73,7 @@ STAGES = (
         ],
         lambda p: [
             p.spec.splits.model_dump(mode="json"),
-            {s.id: s.options.get("split") for s in p.spec.sources},
+            {s.id: s.split_pin() for s in p.spec.sources},
             p.spec.language.normalize,  # pinned texts are cleaned as the records are
             p.spec.cleaning.punctuation_spacing,
         ],

@@ -254,9 +254,7 @@ def split(project: LoadedProject) -> dict[str, Any]:
     """
     root, cfg = project.root, project.spec.splits
     pinned = {name: pinned_texts(project, name) for name in ("dev", "test")}
-    by_source = {
-        s.id: s.options.get("split") for s in project.spec.sources if s.options.get("split")
-    }
+    by_source = {s.id: pin for s in project.spec.sources if (pin := s.split_pin())}
     matched: Counter[str] = Counter()
 
     def pin_of(row: dict[str, Any]) -> str | None:

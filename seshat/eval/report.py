@@ -166,6 +166,7 @@ def _run_section(run: RunDir, sharing: Gate | None) -> str:
     scores = latest_scores(run)
     if scores is None:
         out.append(f"<p>Not evaluated yet: <code>seshat eval {_esc(run.run_id)}</code>.</p>")
+        out.append(_human_section(run, sharing))
         return "\n".join(out)
     out.append(
         f"<p>Evaluated on {scores['examples']} {_esc(scores['split'])} examples with "
@@ -181,7 +182,57 @@ def _run_section(run: RunDir, sharing: Gate | None) -> str:
         bar_chart(groups, "chrF++ per task: the trained model beside what it is compared with")
     )
     out.append(_samples(run, scores, sharing))
+    out.append(_human_section(run, sharing))
     return "\n".join(out)
+
+
+def _human_section(run: RunDir, sharing: Gate | None) -> str:
+    """Linguists' judgements (``seshat review``) beside chrF++; reviewers unnamed when shared."""
+    from seshat.corpus.judgement import JudgementError
+    from seshat.eval.human import summarize
+
+    try:
+        found = summarize(run.root, run.run_id)
+    except JudgementError as exc:
+        return f"<h3>Human evaluation</h3><p>The judgements cannot be read: {_esc(exc)}</p>"
+    if not found["judgements"]:
+        return (
+            "<h3>Human evaluation</h3><p>Nobody has reviewed this run yet: "
+            f"<code>seshat review {_esc(run.run_id)}</code>.</p>"
+        )
+
+    def num(value: float | None) -> str:
+        return "-" if value is None else f"{value:g}"
+
+    who = (
+        f"{len(found['reviewers'])} reviewer(s)"
+        if sharing is not None
+        else ", ".join(found["reviewers"])
+    )
+    rows = "".join(
+        f"<tr><td>{_esc(task)}</td><td>{r['items']}</td><td>{num(r['human_score'])}</td>"
+        f"<td>{num(r['major_per_item'])} / {num(r['minor_per_item'])}</td><td>{r['corrected']}</td>"
+        f"<td>{num(r['chrf++'])}</td><td>{num(r['pearson'])}</td><td>{num(r['spearman'])}</td></tr>"
+        for task, r in found["tasks"].items()
+    )
+    answers = "".join(
+        f"<li>{_esc(task)}: {a['right']} of {a['asked']} answers right</li>"
+        for task, a in found["answers"].items()
+    )
+    agreement = "".join(
+        f"<li>{a['items']} items judged by two reviewers: scores differ by "
+        f"{a['mean_abs_difference']:g} on average (Pearson {num(a['pearson'])})</li>"
+        for a in found["agreement"]
+    )
+    return (
+        f"<h3>Human evaluation</h3><p>{found['judgements']} judgements by {_esc(who)} "
+        "(Error Span Annotation: error spans, then a score from 0 to 100).</p>"
+        '<table id="human"><tr><th>task</th><th>items</th><th>human score</th>'
+        "<th>major / minor errors per item</th><th>corrected</th><th>chrF++ of these items</th>"
+        f"<th>Pearson</th><th>Spearman</th></tr>{rows}</table>"
+        + (f"<ul>{answers}</ul>" if answers else "")
+        + (f"<ul>{agreement}</ul>" if agreement else "")
+    )
 
 
 def _score_table(scores: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from seshat.access import ACCESS_FILE, Gate, run_holdings, splits_record
@@ -149,8 +150,18 @@ def start_run(
         total_steps=estimated_total_steps(project, prepared),
         access=held.level,
         **lineage_fields(parent),
+        **_reviews(project.root),
     )
     return prepared, run, launch
+
+
+def _reviews(root: Path) -> dict[str, Any]:
+    """The linguists' reviews in the training split (``seshat review``), for the run's lineage."""
+    from seshat.data.readers.reviews import reviews_in
+    from seshat.data.split import SPLITS_DIR
+
+    found = reviews_in(root / SPLITS_DIR / "train.jsonl")
+    return {"reviews": found} if found else {}
 
 
 def execute(

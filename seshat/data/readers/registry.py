@@ -33,6 +33,7 @@ READERS = {
     "image": "seshat.data.readers.image",
     "audio": "seshat.data.readers.audio",
     "paradigm": "seshat.data.readers.paradigm",
+    "reviews": "seshat.data.readers.reviews",
 }
 
 

@@ -1,0 +1,1 @@
+"""The review loop: linguists judge a run's answers; the judgements feed training."""
