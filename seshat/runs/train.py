@@ -50,7 +50,7 @@ class Progress:
 def estimated_total_steps(project: LoadedProject, prepared: Prepared) -> int | None:
     """Optimizer steps the run will take (exact with max_steps, else from the training set's size)."""
     return planned_steps(
-        project.spec, prepared.plan, project.root, prepared.resolved.profile.num_devices
+        project.spec, prepared.plan, project.root, prepared.resolved.profile.world_size
     )
 
 

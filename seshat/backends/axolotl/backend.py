@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from seshat.backends.axolotl.metrics import AxolotlParser
-from seshat.backends.base import CONFIG_FILE, Backend
+from seshat.backends.base import CONFIG_FILE, Backend, Rendered
 from seshat.backends.metrics import MetricsReader
-from seshat.backends.schema import Problem
+from seshat.backends.schema import Problem, Snapshot
 from seshat.config.loader import LoadedProject
 from seshat.profiles import Profile
 
@@ -21,6 +21,9 @@ class Axolotl(Backend):
 
     name: ClassVar[str] = "axolotl"
     purpose: ClassVar[str] = "Axolotl 0.19.0: `axolotl train backend.yaml`"
+    speedups: ClassVar[frozenset[str]] = frozenset(
+        {"sample_packing", "liger_kernel", "lora_kernels", "flash_attention"}
+    )
     chat_templates: ClassVar[dict[str, str]] = {
         "qwen3": "qwen3",
         "qwen2": "qwen_25",
@@ -67,6 +70,22 @@ class Axolotl(Backend):
             "AXOLOTL_DO_NOT_TRACK": "1",
             "PYTHONPATH": str(IN_ENV),
         }
+
+    def strict_check(
+        self, rendered: Rendered, profile: Profile, snapshot: Snapshot
+    ) -> list[Problem]:
+        """Schema + rules; a plugin's options only with the plugin listed (Axolotl's merge)."""
+        problems = super().strict_check(rendered, profile, snapshot)
+        config = rendered.config if isinstance(rendered.config, dict) else {}
+        listed = set(config.get("plugins") or [])
+        for plugin, options in snapshot.data.get("plugin_fields", {}).items():
+            if plugin in listed:
+                continue
+            for key in sorted(set(options) & set(config)):
+                problems.append(
+                    Problem(key, f"an option of {plugin}, which `plugins:` does not list")
+                )
+        return problems
 
     def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:
         """Contradictions that Axolotl's own validation lets through."""

@@ -64,6 +64,16 @@ class LlamaFactory(Backend):
 
     name: ClassVar[str] = "llamafactory"
     purpose: ClassVar[str] = "LLaMA-Factory 0.9.5: `llamafactory-cli train backend.yaml`"
+    speedups: ClassVar[frozenset[str]] = frozenset(
+        {"sample_packing", "liger_kernel", "flash_attention", "unsloth"}
+    )
+    speedup_excludes: ClassVar[dict[str, tuple[str, str]]] = {
+        "flash_attention": (
+            "sample_packing",
+            "LLaMA-Factory 0.9.5 packs with FlashAttention 2 only one row per micro-batch (its "
+            "collator asserts it); SDPA with the block-diagonal mask keeps the planned micro-batch",
+        )
+    }
     # Qwen3: 'qwen3_nothink', because 'qwen3' puts empty <think> blocks into the training labels
     chat_templates: ClassVar[dict[str, str]] = {
         "qwen3": "qwen3_nothink",
