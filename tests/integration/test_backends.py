@@ -128,7 +128,7 @@ def test_check_command_runs_both_checks(backend_env: tuple[str, ManagedEnv], pro
         "-C",
         str(project),
         f"backend={name}",
-        "profile=strix-halo-rocm",
+        "profile=cloud-a100-80b",
         "training.method=qlora",
     )
     assert result.returncode == 0, result.stdout + result.stderr

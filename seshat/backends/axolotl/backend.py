@@ -40,10 +40,14 @@ class Axolotl(Backend):
         return AxolotlParser(logging_steps=logging_steps, first_step=first_step)
 
     def train_argv(self, config_name: str, profile: Profile) -> list[str]:
-        """Single device: ``--launcher python`` (plain ``axolotl train`` re-imports via accelerate)."""
-        launcher = "python" if profile.num_devices == 1 else profile.launcher
-        if launcher == "deepspeed":
-            launcher = "accelerate"
+        """One GPU: ``--launcher python`` (plain ``axolotl train`` re-imports via accelerate).
+
+        Several: Axolotl's own launcher (torchrun, or accelerate), one process per GPU; torchrun
+        reads its node settings from ``PET_*`` variables (:meth:`run_env`, the SkyPilot task).
+        """
+        launcher = "python" if profile.world_size == 1 else profile.launcher
+        if launcher in ("deepspeed", "python"):
+            launcher = "torchrun" if profile.world_size > 1 else "python"
         return ["axolotl", "train", config_name, "--launcher", launcher]
 
     def merge_command(
@@ -66,10 +70,13 @@ class Axolotl(Backend):
 
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
         """Telemetry off (it is on unless told otherwise); Seshat's plugin folder importable."""
-        return super().run_env(project, profile) | {
+        env = super().run_env(project, profile) | {
             "AXOLOTL_DO_NOT_TRACK": "1",
             "PYTHONPATH": str(IN_ENV),
         }
+        if profile.world_size > 1:  # torchrun's --nproc-per-node (its other options: the task's)
+            env["PET_NPROC_PER_NODE"] = str(profile.num_devices)
+        return env
 
     def strict_check(
         self, rendered: Rendered, profile: Profile, snapshot: Snapshot

@@ -130,10 +130,15 @@ class LlamaFactory(Backend):
         }
 
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
-        """LLaMA-Factory needs FORCE_TORCHRUN for more than one device; no version check at start."""
+        """No version check at start; several GPUs: its own torchrun launcher (FORCE_TORCHRUN).
+
+        NPROC_PER_NODE is the profile's GPUs per node; NNODES, NODE_RANK and MASTER_ADDR come
+        from the SkyPilot task on multi-node profiles.
+        """
         env = super().run_env(project, profile) | {"DISABLE_VERSION_CHECK": "1"}
-        if profile.num_devices > 1:
+        if profile.world_size > 1:
             env["FORCE_TORCHRUN"] = "1"
+            env["NPROC_PER_NODE"] = str(profile.num_devices)
         return env
 
     def strict_check(
