@@ -229,3 +229,44 @@ def test_a_two_node_task_tells_each_node_its_rank(project: Path) -> None:
     assert 'PET_MASTER_ADDR="$MASTER_ADDR"' in parsed["run"]
     single = render_task(load_project(project, ["profile=cloud-4xh100", agreed]))
     assert "SKYPILOT_NODE_RANK" not in single.task.read_text()
+
+
+# --- packing in the plan ----------------------------------------------------------------------
+
+
+def test_packing_fills_rows_best_fit_longest_first() -> None:
+    from seshat.plan.data_lengths import DataLengths
+
+    data = DataLengths(6, 46.7, 100, 100, (20, 30, 30, 40, 60, 100))
+    assert data.packed_rows(100) == 3  # 100 | 60 + 40 | 30 + 30 + 20
+    assert data.per_packed_row(100) == 2.0
+    assert data.packed_rows(50) == 5  # cut at 50: 50 | 50 | 40 | 30 + 20 | 30
+
+
+def test_the_plan_packs_rows_and_keeps_the_effective_batch_in_examples(project: Path) -> None:
+    from test_plan_machine import _model_and_data
+
+    _model_and_data(project)
+    common = ["model.base=./models/smol", "training.max_steps=100"]
+    packed = prepare(load_project(project, ["profile=cloud-a100-80b", *common])).plan
+    assert packed.on("sample_packing")
+    per_row = packed.data["examples_per_packed_row"]
+    assert 1.3 < per_row < 3
+    micro, steps = packed.value("micro_batch_size"), packed.value("gradient_accumulation_steps")
+    assert micro * steps * per_row >= 16  # the profile's 4 x 4 examples, at least
+    assert "packed rows hold" in packed.gradient_accumulation_steps.reason
+    assert "packed rows of 160" in packed.time["basis"]
+    assert packed.time["tokens_per_step"] == micro * steps * 160
+    # the same machine without packing: padded micro-batches, the profile's batch exactly
+    profiles = project / "profiles"
+    profiles.mkdir()
+    text = (SHIPPED / "cloud-a100-80b.yaml").read_text()
+    (profiles / "plain-a100.yaml").write_text(
+        text.replace("name: cloud-a100-80b", "name: plain-a100").replace(
+            "  sample_packing: true\n", ""
+        )
+    )
+    plain = prepare(load_project(project, ["profile=plain-a100", *common])).plan
+    assert not plain.on("sample_packing") and "padded tokens" in plain.time["basis"]
+    assert plain.value("micro_batch_size") * plain.value("gradient_accumulation_steps") == 16
+    assert plain.time["steps_per_epoch"] > packed.time["steps_per_epoch"]

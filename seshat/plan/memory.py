@@ -27,7 +27,10 @@ Throughput features change it where they change what is kept (``seshat/plan/spee
   copy of the row. Its RoPE kernel saves time, not memory (not modelled);
 * DeepSpeed ZeRO-3 over ``shards`` GPUs: weights, gradients and optimizer state are split evenly;
   each GPU gathers one decoder layer's full weights at a time, and the next one ahead of use
-  (prefetch): two layers' worth. Activations and logits stay per GPU;
+  (prefetch): two layers' worth. Activations and logits stay per GPU. Full fine-tuning counts
+  DeepSpeed's own figure for its model states, 18 bytes a parameter (its
+  ``estimate_zero3_model_states_mem_needs``: 16-bit weights and gradients, the fp32 master copy
+  and Adam's two moments, and buffers), where one GPU without DeepSpeed needs 12;
 * sample packing changes nothing here: a packed row holds ``sequence_len`` tokens, the size the
   estimate always assumes (unpacked rows are padded only to their batch's longest example, so
   they usually stay below it);
@@ -50,6 +53,7 @@ RUNTIME_GB = 1.0
 ALLOCATOR_SLACK = 0.10
 LOSS_BYTES = 12  # per logit: fp32 upcast, fp32 log-softmax, fp32 gradient
 OPTIMIZER_BYTES = {"adamw": 8.0, "adamw_8bit": 2.0, "sgd": 0.0}
+ZERO3_FULL_BYTES = 18  # DeepSpeed's estimate of ZeRO-3 model states per parameter (full tuning)
 
 
 @dataclass(frozen=True)
@@ -205,6 +209,8 @@ def estimate(shape: ModelShape, settings: Settings) -> Estimate:
     count, trainable = _trainable(shape, settings)
     weights = _weights_bytes(shape, settings)
     if settings.shards > 1:  # ZeRO-3: an even share of each, plus two gathered layers
+        if settings.method == "full":
+            trainable = (ZERO3_FULL_BYTES * count - weights) if count else trainable
         weights = weights / settings.shards + 2 * _layer_bytes(shape, settings)
         trainable = trainable / settings.shards
     return Estimate(
