@@ -347,6 +347,45 @@ class Backend:
         """
         raise NotImplementedError
 
+    def dev_loss_command(
+        self,
+        trained: dict[str, Any],
+        run_dir: Path,
+        model_dir: Path,
+        adapter: bool,
+        dev: Path,
+        work_dir: Path,
+    ) -> tuple[list[str], dict[str, str]]:
+        """The command that measures the dev loss of a finished run, in a process of its own.
+
+        For profiles where evaluating inside the training process is unsafe
+        (``eval_in_training: false``): the trainer's own evaluation of the final model.
+
+        Args:
+            trained: The run's backend config, parsed.
+            run_dir: The run folder (relative to the project dir, the command's cwd).
+            model_dir: The final adapter (``adapter``) or the full model to evaluate.
+            adapter: Whether ``model_dir`` is an adapter on the run's base model.
+            dev: The dev split (chat JSONL, relative to the project dir).
+            work_dir: A scratch folder for the pass's config and results.
+
+        Returns:
+            The command (program in the env's ``bin/`` first) and files to write first, by path.
+
+        Raises:
+            SeshatError: The trainer cannot measure a dev loss in a separate pass.
+        """
+        from seshat.errors import SeshatError
+
+        raise SeshatError(
+            f"The {self.name} trainer has no separate dev-loss pass.",
+            "evaluate in the training process (a profile with eval_in_training: true)",
+        )
+
+    def read_dev_loss(self, work_dir: Path) -> float | None:
+        """The dev loss :meth:`dev_loss_command` wrote into ``work_dir`` (None: not found)."""
+        return None
+
     def chat_template(self, model: ModelSpec, project_dir: Path) -> str:
         """The trainer's chat template for ``model`` (``model.chat_template`` wins unless 'auto')."""
         return chat_template_for(

@@ -68,6 +68,52 @@ class Axolotl(Backend):
         ]
         return argv, {}
 
+    def dev_loss_command(
+        self,
+        trained: dict[str, Any],
+        run_dir: Path,
+        model_dir: Path,
+        adapter: bool,
+        dev: Path,
+        work_dir: Path,
+    ) -> tuple[list[str], dict[str, str]]:
+        """``axolotl evaluate`` of the final adapter (or full model) on the dev split.
+
+        Axolotl evaluates its ``datasets`` and ``test_datasets`` both: the dev split is given as
+        both (two forward passes over it, never the training split); ``eval_summary.csv`` in
+        ``work_dir`` has the loss.
+        """
+        import yaml
+
+        split = dict((trained.get("datasets") or [{}])[0]) | {"path": dev.as_posix()}
+        config = {k: v for k, v in trained.items() if k not in ("max_steps", "lora_model_dir")}
+        config |= {
+            "output_dir": work_dir.as_posix(),
+            "dataset_prepared_path": (work_dir / "prepared").as_posix(),
+        }
+        if adapter:
+            config["lora_model_dir"] = model_dir.as_posix()
+        else:
+            config["base_model"] = model_dir.as_posix()
+        config |= {"datasets": [split], "test_datasets": [split], "val_set_size": 0.0}
+        path = work_dir / "dev-loss.yaml"
+        return ["axolotl", "evaluate", path.as_posix(), "--launcher", "python"], {
+            path.as_posix(): yaml.safe_dump(config, sort_keys=False)
+        }
+
+    def read_dev_loss(self, work_dir: Path) -> float | None:
+        """The ``loss`` row of ``eval_summary.csv`` (its validation column, else training)."""
+        import csv
+
+        try:
+            with open(work_dir / "eval_summary.csv", encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    if row.get("metric") == "loss":
+                        return float(row.get("validation") or row["training"])
+        except (OSError, ValueError, KeyError):
+            return None
+        return None
+
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
         """Telemetry off (it is on unless told otherwise); Seshat's plugin folder importable."""
         env = super().run_env(project, profile) | {
