@@ -151,3 +151,25 @@ def test_cloud_tasks_pass_skypilots_own_check(project: Path) -> None:
         assert yaml.safe_load(task.task.read_text())["num_nodes"] == (
             2 if profile == "cloud-2x8xh100" else 1
         )
+
+
+def test_flash_attention_configs_pass_without_flash_attn(
+    validator: tuple[str, ManagedEnv, dict[str, str]], project: Path
+) -> None:
+    """FlashAttention 2 is rendered only where flash-attn is in the GPU env (tests/test_gpu_profiles.py
+    fakes one). Neither validator loads it (the trainers load it with the model): the options are
+    checked, the package is not, on a CPU."""
+    name, env, side = validator
+    where = Path("renders") / "fa2"
+    _, rendered = render_case(project, name, "sft", "cloud-4xh100", "lora", where)
+    rendered.write(project / where)
+    config = copy.deepcopy(rendered.config)
+    if name == "axolotl":
+        config.pop("sdp_attention")
+        config["flash_attention"] = True
+    else:
+        config["flash_attn"] = "fa2"
+    path = project / where / "backend.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = run_validator(env.python, name, [path], "cuda", side, project / "fa2.log", project)
+    assert result[path.resolve()]["ok"], result
