@@ -160,3 +160,12 @@ bench:
 # The quickstart end to end in a fresh folder: wall time and peak memory per stage (~15 min).
 bench-quickstart *args:
     python bench/quickstart.py "$@"
+
+# The GPU check (bench/gpu.py): `just bench-gpu --out DIR --dry-run` here, then on a CUDA machine
+# `python DIR/gpu.py --run DIR`; `just bench-gpu --smoke --out DIR` runs its path on a CPU.
+bench-gpu *args:
+    python bench/gpu.py "$@"
+
+# What fits where: the memory plan of Qwen3 14B, 32B and Next-80B on every GPU profile.
+bench-plan-table *args:
+    python bench/plan_table.py "$@"

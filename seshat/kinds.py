@@ -1,4 +1,4 @@
-"""The one list of each kind of thing a project names: access levels and source formats.
+"""The one list of each kind of thing a project names: access levels, source formats, torch builds.
 
 Everything else (the config's types, the readers' table, the access gate's order, the scaffold's
 comments, ``seshat config schema``) reads these; nothing repeats them.
@@ -91,3 +91,31 @@ def label_level(*names: str | None) -> str | None:
 
 # access levels from open to closed (the gate's order)
 LEVELS: tuple[str, ...] = tuple(level.value for level in AccessLevel)
+
+
+class Flavour(StrEnum):
+    """Torch builds a trainer env is made for: ``seshat backend install NAME --device FLAVOUR``.
+
+    Each has its requirement file (``<env>-<flavour>.txt``) and its own venv.
+    """
+
+    cpu = "cpu"
+    # PyTorch's ROCm wheels; on Strix Halo (gfx1151) with HSA_OVERRIDE_GFX_VERSION where they lack it
+    rocm = "rocm"
+    # AMD's wheels built for gfx1151 (ROCm 7 nightlies): Strix Halo natively, no override
+    rocm_gfx1151 = "rocm-gfx1151"
+    cuda = "cuda"
+
+
+# the device each torch build runs on (cpu, rocm or cuda: what a profile's `device` names)
+FLAVOUR_DEVICE: dict[str, str] = {
+    Flavour.cpu: "cpu",
+    Flavour.rocm: "rocm",
+    Flavour.rocm_gfx1151: "rocm",
+    Flavour.cuda: "cuda",
+}
+# GPU builds first: where Seshat looks for a trainer env that can see a GPU
+FLAVOURS_GPU_FIRST: tuple[str, ...] = (
+    *(f.value for f in Flavour if FLAVOUR_DEVICE[f] != "cpu"),
+    Flavour.cpu.value,
+)

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from seshat.errors import ProfileError
+from seshat.kinds import FLAVOUR_DEVICE, Flavour
 from seshat.paths import search_dirs
 from seshat.yamlio import load_yaml_with_lines
 
@@ -54,7 +55,39 @@ class Cloud(_Strict):
     clouds: list[str] = Field(default_factory=list, description="Allowed clouds, empty = any.")
     disk_size_gb: int = Field(default=256, ge=32, description="Disk per node.")
     use_spot: bool = Field(default=False, description="Use spot/preemptible instances.")
-    num_nodes: int = Field(default=1, ge=1, description="Nodes.")
+    num_nodes: int = Field(default=1, ge=1, description="Nodes (each with num_devices GPUs).")
+
+
+class Speedups(_Strict):
+    """Throughput features the trainers offer; the plan turns each on where it fits.
+
+    Each is rendered only where the trainer offers it and the model, method, precision and the
+    trainer env allow it (``seshat plan`` says why for each); the memory plan accounts for it.
+    """
+
+    sample_packing: bool = Field(
+        default=False,
+        description="Several short examples per row instead of padding: Axolotl sample_packing, "
+        "LLaMA-Factory packing + neat_packing (no attention across examples).",
+    )
+    liger_kernel: bool = Field(
+        default=False,
+        description="Liger's fused Triton kernels (RMSNorm, SwiGLU, RoPE, linear + cross-entropy "
+        "without the full logits): Axolotl's LigerPlugin, LLaMA-Factory's enable_liger_kernel.",
+    )
+    lora_kernels: bool = Field(
+        default=False, description="Axolotl's fused LoRA MLP/QKV/O kernels (Triton, CUDA only)."
+    )
+    flash_attention: bool = Field(
+        default=False,
+        description="FlashAttention 2 when flash-attn is installed in the trainer env (CUDA, "
+        "16-bit); otherwise the profile's attention.",
+    )
+    unsloth: bool = Field(
+        default=False,
+        description="LLaMA-Factory's use_unsloth when unsloth is installed in the trainer env "
+        "(one GPU, LoRA or QLoRA).",
+    )
 
 
 # the families of variables a profile may set without a reason (device, threads, allocators)
@@ -117,12 +150,32 @@ class Profile(_Strict):
     memory: Memory
     precision: Literal["bf16", "fp16", "fp32"] = Field(description="Training precision.")
     supports_4bit: bool = Field(description="Whether bitsandbytes 4-bit (QLoRA) works here.")
+    no_4bit_reason: str | None = Field(
+        default=None,
+        description="Why 4-bit is refused here (shown when QLoRA is asked), and what would allow it.",
+    )
     attention: Literal["sdpa", "eager", "flash_attention_2"] = Field(
         description="Attention implementation."
     )
-    torch_flavour: Device = Field(description="Which torch build the backend env needs.")
+    torch_flavour: Flavour = Field(
+        description="Which torch build the backend env needs (`seshat backend install NAME "
+        "--device FLAVOUR`): cpu, rocm, rocm-gfx1151 or cuda."
+    )
     launcher: Literal["python", "accelerate", "torchrun", "deepspeed"] = Field(
         description="How the backend is launched (single device: python)."
+    )
+    speedups: Speedups = Field(
+        default_factory=Speedups, description="Throughput features to use where they fit."
+    )
+    sharding: Literal["none", "zero3"] = Field(
+        default="none",
+        description="How several GPUs share the model: none (one GPU) or zero3 (DeepSpeed ZeRO-3 "
+        "shards weights, gradients and optimizer state over every GPU of the run).",
+    )
+    eval_in_training: bool = Field(
+        default=True,
+        description="Measure dev loss inside the training process; false: a separate pass after "
+        "training (where evaluating in-process is unsafe).",
     )
     env: dict[str, str] = Field(
         default_factory=dict,
@@ -138,6 +191,39 @@ class Profile(_Strict):
     defaults: Defaults
     cloud: Cloud | None = Field(default=None, description="Resources to rent (cloud profiles).")
     notes: list[str] = Field(default_factory=list, description="What a user should know.")
+
+    @property
+    def world_size(self) -> int:
+        """GPUs (or processes) one run uses across all its nodes."""
+        return self.num_devices * (self.cloud.num_nodes if self.cloud else 1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        if FLAVOUR_DEVICE[self.torch_flavour] != self.device:
+            raise ValueError(
+                f"torch_flavour {self.torch_flavour.value} runs on {FLAVOUR_DEVICE[self.torch_flavour]}, "
+                f"not on device {self.device}"
+            )
+        if self.torch_flavour is Flavour.rocm_gfx1151 and "HSA_OVERRIDE_GFX_VERSION" in self.env:
+            raise ValueError(
+                "env sets HSA_OVERRIDE_GFX_VERSION, which breaks torch built for gfx1151 "
+                "(torch_flavour rocm-gfx1151); the override is for wheels without gfx1151 kernels "
+                "(torch_flavour rocm)"
+            )
+        for name in ("lora_kernels", "flash_attention"):
+            if getattr(self.speedups, name) and self.device != "cuda":
+                raise ValueError(
+                    f"speedups.{name} needs CUDA; this profile's device is {self.device}"
+                )
+        if self.sharding == "zero3" and self.world_size < 2:
+            raise ValueError(
+                "sharding zero3 needs more than one GPU (num_devices x cloud.num_nodes)"
+            )
+        if self.sharding == "zero3" and self.speedups.unsloth:
+            raise ValueError(
+                "speedups.unsloth does not work with DeepSpeed ZeRO-3 (LLaMA-Factory refuses it)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _documented_env(self) -> Profile:
@@ -161,8 +247,9 @@ class AliasProfile(_Strict):
 
     name: str
     description: str
-    alias: dict[Device, str] = Field(
-        description="Device -> concrete profile name; 'cpu' is the fallback."
+    alias: dict[Flavour, str] = Field(
+        description="Torch build -> concrete profile name (rocm-gfx1151, rocm, cuda, cpu); the "
+        "build of the trainer env that sees the GPU picks, its device next, 'cpu' is the fallback."
     )
 
 
@@ -245,11 +332,12 @@ def resolve(name: str, project_dir: Path | None, backend_python: Path | None = N
     loaded = load_file(known[name])
     if isinstance(loaded, Profile):
         return Resolved(profile=loaded, requested=name, path=known[name])
-    device, why = detect_device(backend_python)
-    target = loaded.alias.get(device) or loaded.alias.get("cpu")
+    flavour, why = detect_flavour(backend_python)
+    device = FLAVOUR_DEVICE[flavour]
+    target = loaded.alias.get(flavour) or loaded.alias.get(device) or loaded.alias.get("cpu")
     if target is None:
         raise ProfileError(
-            f"Alias profile {name!r} has no entry for device {device!r} and no 'cpu' fallback."
+            f"Alias profile {name!r} has no entry for {flavour!r} and no 'cpu' fallback."
         )
     if target == name:
         raise ProfileError(f"Alias profile {name!r} points at itself.")
@@ -267,17 +355,44 @@ _PROBE = (
 )
 
 
+def detect_flavour(backend_python: Path | None) -> tuple[str, str]:
+    """The torch build that sees the GPU: the trainer env's own (``rocm-gfx1151``...), else cpu.
+
+    ``SESHAT_DEVICE`` may name a build (``rocm-gfx1151``) or a device (``rocm``).
+
+    Returns:
+        The flavour and a sentence saying why.
+    """
+    forced = os.environ.get("SESHAT_DEVICE")
+    if forced in FLAVOUR_DEVICE:
+        return str(forced), f"SESHAT_DEVICE={forced} is set"
+    device, why = detect_device(backend_python)
+    if device == "cpu" or backend_python is None:
+        return device, why
+    import json
+
+    marker = Path(backend_python).parent.parent / "seshat-env.json"
+    try:
+        built = str(json.loads(marker.read_text(encoding="utf-8")).get("device", ""))
+    except (OSError, ValueError, AttributeError):
+        built = ""
+    if FLAVOUR_DEVICE.get(built) == device and built != device:
+        return built, f"{why} (an env built for {built})"
+    return device, why
+
+
 def detect_device(backend_python: Path | None) -> tuple[Device, str]:
     """Ask the backend env's torch which accelerator it sees.
 
-    ``SESHAT_DEVICE=cpu|rocm|cuda`` forces the answer (for tests and unusual setups).
+    ``SESHAT_DEVICE=cpu|rocm|cuda`` (or a torch build such as ``rocm-gfx1151``) forces the answer
+    (for tests and unusual setups).
 
     Returns:
         The device kind and a sentence saying why.
     """
     forced = os.environ.get("SESHAT_DEVICE")
-    if forced in {"cpu", "rocm", "cuda"}:
-        return forced, f"SESHAT_DEVICE={forced} is set"  # type: ignore[return-value]
+    if forced in FLAVOUR_DEVICE:
+        return FLAVOUR_DEVICE[forced], f"SESHAT_DEVICE={forced} is set"  # type: ignore[return-value]
     if backend_python is None or not Path(backend_python).exists():
         return "cpu", (
             "no backend environment is installed yet, so no ROCm/CUDA torch could be asked; "

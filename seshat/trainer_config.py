@@ -15,7 +15,7 @@ from seshat.backends.schema import Problem
 from seshat.config.loader import LoadedProject
 from seshat.errors import ConfigError
 from seshat.machine import machine_facts
-from seshat.plan.make import Plan, make_plan
+from seshat.plan.make import Plan, Trainer, make_plan
 from seshat.profiles import Resolved, resolve
 
 if TYPE_CHECKING:
@@ -72,15 +72,35 @@ def prepare(project: LoadedProject) -> Prepared:
             "or use a hub id such as 'Qwen/Qwen3-14B'",
         )
     resolved = resolve(spec.profile, project.root, trainer_python(backend.name))
-    plan = make_plan(spec, resolved.profile, project.root, machine_facts())
+    trainer = Trainer(
+        offered=backend.speedups,
+        excludes=backend.speedup_excludes,
+        env_packages=env_packages(backend.name, resolved.profile.torch_flavour),
+    )
+    plan = make_plan(spec, resolved.profile, project.root, machine_facts(), trainer)
     return Prepared(project, backend, resolved, plan)
+
+
+def env_packages(backend: str, flavour: str) -> frozenset[str] | None:
+    """The packages of the installed trainer env for ``flavour`` (None: not installed here)."""
+    from seshat.environments import find_env
+    from seshat.plan.speedups import read_freeze
+
+    env = find_env(backend, flavour)
+    if env is None:
+        return None
+    try:
+        return read_freeze((env.path / "freeze.txt").read_text(encoding="utf-8"))
+    except OSError:
+        return frozenset()
 
 
 def trainer_python(backend: str) -> Path | None:
     """The Python of the trainer's installed env that an alias profile asks (GPU builds first)."""
     from seshat.environments import find_env
+    from seshat.kinds import FLAVOURS_GPU_FIRST
 
-    for device in ("rocm", "cuda", "cpu"):
+    for device in FLAVOURS_GPU_FIRST:
         env = find_env(backend, device)
         if env is not None:
             return env.python

@@ -33,8 +33,14 @@ def matrix() -> list[tuple[str, str, str, str]]:
 
 
 def render_case(
-    project: Path, backend: str, recipe: str, profile: str, method: str
+    project: Path,
+    backend: str,
+    recipe: str,
+    profile: str,
+    method: str,
+    run_dir: Path = Path("runs") / "golden",
 ) -> tuple[Prepared, Rendered]:
+    """Render one case as if for ``run_dir`` (relative to the project: where it is written)."""
     from seshat.config.loader import load_project
     from seshat.trainer_config import prepare
 
@@ -43,6 +49,6 @@ def render_case(
     )
     prepared = prepare(loaded)
     rendered = prepared.backend.render(
-        loaded, prepared.plan, prepared.resolved.profile, Path("runs") / "golden", recipe
+        loaded, prepared.plan, prepared.resolved.profile, run_dir, recipe
     )
     return prepared, rendered

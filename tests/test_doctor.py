@@ -161,6 +161,48 @@ def test_rocm_wheel_without_gfx1151_needs_the_override() -> None:
     )
 
 
+AOTRITON = {"TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL": "1"}
+
+
+def test_the_stack_this_machine_has_and_whether_the_profile_is_for_it() -> None:
+    native_torch, wheel_torch = {"archs": ["gfx1151"]}, {"archs": ["gfx1100", "gfx1101"]}
+    native = Needs(device="rocm-gfx1151", profile="strix-halo-gfx1151", env=AOTRITON)
+    rows = by_name(gpu_checks.check_rocm(rocm_probe(), native, native_torch))
+    assert rows["rocm stack"].state == "ok" and "native" in rows["rocm stack"].detail
+    assert rows["aotriton"].state == "ok"
+    override = Needs(
+        device="rocm",
+        profile="strix-halo-rocm",
+        env=AOTRITON | {"HSA_OVERRIDE_GFX_VERSION": "11.5.1"},
+    )
+    rows = by_name(gpu_checks.check_rocm(rocm_probe(), override, wheel_torch))
+    assert rows["rocm stack"].state == "ok" and "override" in rows["rocm stack"].detail
+    # the profile of the other stack: broken, and the fix names the right profile
+    wrong = by_name(gpu_checks.check_rocm(rocm_probe(), override, native_torch))["rocm stack"]
+    assert wrong.broken and "profile=strix-halo-gfx1151" in wrong.fix
+    wrong = by_name(gpu_checks.check_rocm(rocm_probe(), native, wheel_torch))["rocm stack"]
+    assert wrong.broken and "profile=strix-halo-rocm" in wrong.fix
+    unknown = by_name(gpu_checks.check_rocm(rocm_probe(), native, None))["rocm stack"]
+    assert unknown.state == "skip" and "--device rocm-gfx1151" in unknown.fix
+
+
+def test_gfx1151_without_aotriton_is_broken() -> None:
+    needs = Needs(device="rocm-gfx1151", profile="strix-halo-gfx1151")
+    row = by_name(gpu_checks.check_rocm(rocm_probe(), needs, {"archs": ["gfx1151"]}))["aotriton"]
+    assert row.broken and "19x slower" in row.detail
+    set_here = rocm_probe(environ=AOTRITON)
+    assert by_name(gpu_checks.check_rocm(set_here, needs, None))["aotriton"].state == "ok"
+
+
+def test_the_native_build_gets_the_rocm_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        report, "check_env", lambda probe, name, device: (Row(name, "ok", ""), None)
+    )
+    monkeypatch.setattr(report, "check_runtime", lambda probe: [])
+    rows = by_name(report.diagnose(rocm_probe(), Needs(device="rocm-gfx1151")))
+    assert "rocm stack" in rows and "gpu target" in rows
+
+
 def test_rocm_without_a_gpu_or_rocm() -> None:
     rows = by_name(gpu_checks.check_rocm(FakeProbe(), Needs(device="rocm"), None))
     assert rows["gpu target"].broken and rows["rocm"].broken

@@ -135,3 +135,31 @@ def test_qlora_stores_about_a_quarter_of_the_weights() -> None:
     shape = CATALOGUE["qwen3-32b"]
     lora, qlora = estimate(shape, Settings()), estimate(shape, Settings(method="qlora"))
     assert 0.25 < qlora.weights / lora.weights < 0.35  # 16-bit embeddings stay
+
+
+def test_liger_keeps_chunks_of_the_logits_not_all_of_them() -> None:
+    """Liger's fused linear + cross-entropy (arXiv 2410.10989): chunks of
+    2^ceil(log2(ceil(tokens / ceil(V / H)))) tokens; its SwiGLU and RMSNorm keep less too."""
+    shape = CATALOGUE["qwen3-8b"]  # V 151,936, H 4096: chunks of 128 tokens for 4 x 1024
+    plain = estimate(shape, Settings(sequence_len=1024, micro_batch_size=4))
+    liger = estimate(shape, Settings(sequence_len=1024, micro_batch_size=4, liger=True))
+    tokens = 4 * 1024
+    assert plain.logits == pytest.approx(tokens * shape.vocab * (2 + 12) / 1e9)
+    chunk = 128 * shape.vocab * (2 + 8) + tokens * shape.hidden * 4
+    assert liger.logits == pytest.approx(chunk / 1e9)
+    assert liger.logits < plain.logits / 20 and liger.activations < plain.activations
+    assert liger.weights == plain.weights and liger.trainable == plain.trainable
+
+
+@pytest.mark.parametrize("gpus", [4, 8, 16])
+def test_zero3_model_states_match_deepspeeds_own_estimate(gpus: int) -> None:
+    """DeepSpeed's estimate_zero3_model_states_mem_needs (no offload): per GPU
+    4 x largest layer's parameters + 18 x parameters / GPUs, in bytes."""
+    shape = CATALOGUE["qwen3-32b"]
+    full = estimate(shape, Settings(method="full", shards=gpus))
+    layer = (shape.parameters() - shape.embedding_parameters()) / shape.layers
+    deepspeed = (4 * layer + 18 * shape.parameters() / gpus) / 1e9
+    assert full.weights + full.trainable == pytest.approx(deepspeed, rel=0.01)
+    lora, sharded = estimate(shape, Settings()), estimate(shape, Settings(shards=gpus))
+    assert sharded.weights == pytest.approx(lora.weights / gpus + 4 * layer / 1e9)
+    assert sharded.activations == lora.activations  # activations stay on each GPU

@@ -48,7 +48,7 @@ def test_qwen3_32b_on_strix_halo_needs_checkpointing(project: Path) -> None:
     assert plan.memory and not plan.memory["tried"][0]["fits"]  # checkpointing off was too big
 
 
-@pytest.mark.parametrize("profile", ["strix-halo-rocm", "cloud-a100-80b"])
+@pytest.mark.parametrize("profile", ["cloud-a100-80b"])
 def test_qwen3_next_80b_goes_4_bit_and_leaves_the_experts_alone(
     project: Path, profile: str
 ) -> None:
@@ -60,6 +60,29 @@ def test_qwen3_next_80b_goes_4_bit_and_leaves_the_experts_alone(
     assert "q_proj" in targets and "shared_expert.up_proj" in targets
     assert "gate_proj" not in targets  # the 512 routed experts' projections
     assert "512 experts" in plan.lora_target_modules.reason
+
+
+@pytest.mark.parametrize("profile", ["cloud-4xh100", "cloud-8xa100-80b", "cloud-2x8xh100"])
+def test_qwen3_next_80b_lora_in_16_bit_shards_over_several_gpus(
+    project: Path, profile: str
+) -> None:
+    plan = _plan(project, "model.base=Qwen/Qwen3-Next-80B-A3B", f"profile={profile}")
+    print(_show(plan))
+    assert plan.fits and plan.method == "lora" and not plan.load_in_4bit
+    memory = plan.memory or {}
+    assert memory["shards"] >= 4
+    # 80 B parameters in bf16 (160 GB) do not fit one 80 GB GPU; a share of them does
+    assert memory["estimate_gb"]["weights"] < 160 / memory["shards"] + 10
+    assert "ZeRO-3" in plan.micro_batch_size.reason
+
+
+@pytest.mark.parametrize("profile", ["strix-halo-rocm", "strix-halo-gfx1151"])
+def test_80b_on_strix_halo_needs_4_bit_which_is_refused(project: Path, profile: str) -> None:
+    plan = _plan(project, "model.base=Qwen/Qwen3-Next-80B-A3B", f"profile={profile}")
+    assert plan.fits is False and plan.method == "lora"
+    assert "cloud-4xh100" in plan.memory["verdict"]
+    with pytest.raises(ConfigError, match="no gfx1151 library"):
+        _plan(project, f"profile={profile}", "training.method=qlora")
 
 
 def test_80b_on_the_cpu_does_not_fit_and_train_refuses(project: Path) -> None:

@@ -68,9 +68,12 @@ def test_cpu_renders_encode_known_workarounds(project: Path) -> None:
     assert lf.config["template"] == "qwen3_nothink"
     assert lf.config["use_cpu"] is True
     assert '"messages": "messages"' in lf.files["dataset_info.json"]
-    _, rocm = render_case(project, "llamafactory", "sft", "strix-halo-rocm", "qlora")
-    assert rocm.config["quantization_bit"] == 4 and rocm.config["bf16"] is True
+    _, rocm = render_case(project, "llamafactory", "sft", "strix-halo-rocm", "lora")
+    assert rocm.config["bf16"] is True
     assert rocm.env["HSA_OVERRIDE_GFX_VERSION"] == "11.5.1"
+    _, native = render_case(project, "llamafactory", "sft", "strix-halo-gfx1151", "lora")
+    assert "HSA_OVERRIDE_GFX_VERSION" not in native.env
+    assert native.env["TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL"] == "1"
 
 
 def test_local_model_turns_hub_access_off(project: Path) -> None:

@@ -37,6 +37,8 @@ from seshat.plan.make import SIZES, Plan
 from seshat.profiles import Profile
 
 CONFIG_FILE = "backend.yaml"
+DEEPSPEED_FILE = "deepspeed.json"  # beside the config, for profiles with sharding: zero3
+DEEPSPEED_TEMPLATE = "deepspeed/zero3.json.j2"  # shipped in templates/, the same for every trainer
 # trainer keys that upload a model or data to a hub (Hugging Face's push_to_hub, hub_model_id...)
 HUB_UPLOAD = ("push_to_hub", "push_dataset_to_hub", "hub_", "hf_upload")
 
@@ -96,6 +98,8 @@ class Backend:
         name: The trainer's name (``backend:`` in seshat.yaml).
         purpose: One line for listings.
         extra_templates: Files rendered beside the config: ``{file name: template name}``.
+        speedups: The throughput features the trainer offers (``seshat.profiles.Speedups``
+            names); the plan turns each on where it fits (``plan.speedups`` in templates).
         chat_templates: The trainer's chat template name per model family
             (:data:`seshat.model_family.FAMILIES`).
         unknown_family_template: The template for a model of unknown family (None: refuse).
@@ -103,6 +107,10 @@ class Backend:
 
     name: ClassVar[str]
     purpose: ClassVar[str] = ""
+    # the throughput features its templates render (names of seshat.profiles.Speedups)
+    speedups: ClassVar[frozenset[str]] = frozenset()
+    # what it cannot combine: {feature: (other feature, why)} (the feature is off while the other is on)
+    speedup_excludes: ClassVar[dict[str, tuple[str, str]]] = {}
     extra_templates: ClassVar[dict[str, str]] = {}
     chat_templates: ClassVar[dict[str, str]] = {}
     unknown_family_template: ClassVar[str | None] = None
@@ -190,8 +198,24 @@ class Backend:
             "train": spec.training.model_dump()
             | ({"eval_steps": plan.eval_steps.value} if plan.eval_steps else {}),
             "plan": {name: plan.value(name) for name in SIZES}
-            | {"load_in_4bit": plan.load_in_4bit, "modules_to_save": plan.value("modules_to_save")},
-            "profile": profile.model_dump(),
+            | {
+                "load_in_4bit": plan.load_in_4bit,
+                "modules_to_save": plan.value("modules_to_save"),
+                # the throughput features on for this run (seshat/plan/speedups.py)
+                "speedups": {name: plan.on(name) for name in plan.speedups},
+                "attention": "flash_attention_2"
+                if plan.on("flash_attention")
+                else profile.attention,
+                "eval_in_training": plan.eval_in_training is None
+                or bool(plan.eval_in_training.value),
+            },
+            "profile": profile.model_dump(mode="json"),
+            # several GPUs: DeepSpeed ZeRO-3 (its config is written beside the trainer's)
+            "distributed": {
+                "world_size": profile.world_size,
+                "zero3": profile.sharding == "zero3",
+                "deepspeed_config": (run_dir / DEEPSPEED_FILE).as_posix(),
+            },
             "data": {
                 "train": rel(spec.data.train),
                 "dev": rel(spec.data.dev),
@@ -247,6 +271,8 @@ class Backend:
                 out: env.get_template(f"{self.name}/{tpl}").render(context)
                 for out, tpl in self.extra_templates.items()
             }
+            if profile.sharding == "zero3":
+                files[DEEPSPEED_FILE] = env.get_template(DEEPSPEED_TEMPLATE).render(context)
         except jinja2.TemplateNotFound as exc:
             known = (
                 ", ".join(templating.recipes(self.name, project.root, self.templates_dir)) or "none"
@@ -321,6 +347,45 @@ class Backend:
         """
         raise NotImplementedError
 
+    def dev_loss_command(
+        self,
+        trained: dict[str, Any],
+        run_dir: Path,
+        model_dir: Path,
+        adapter: bool,
+        dev: Path,
+        work_dir: Path,
+    ) -> tuple[list[str], dict[str, str]]:
+        """The command that measures the dev loss of a finished run, in a process of its own.
+
+        For profiles where evaluating inside the training process is unsafe
+        (``eval_in_training: false``): the trainer's own evaluation of the final model.
+
+        Args:
+            trained: The run's backend config, parsed.
+            run_dir: The run folder (relative to the project dir, the command's cwd).
+            model_dir: The final adapter (``adapter``) or the full model to evaluate.
+            adapter: Whether ``model_dir`` is an adapter on the run's base model.
+            dev: The dev split (chat JSONL, relative to the project dir).
+            work_dir: A scratch folder for the pass's config and results.
+
+        Returns:
+            The command (program in the env's ``bin/`` first) and files to write first, by path.
+
+        Raises:
+            SeshatError: The trainer cannot measure a dev loss in a separate pass.
+        """
+        from seshat.errors import SeshatError
+
+        raise SeshatError(
+            f"The {self.name} trainer has no separate dev-loss pass.",
+            "evaluate in the training process (a profile with eval_in_training: true)",
+        )
+
+    def read_dev_loss(self, work_dir: Path) -> float | None:
+        """The dev loss :meth:`dev_loss_command` wrote into ``work_dir`` (None: not found)."""
+        return None
+
     def chat_template(self, model: ModelSpec, project_dir: Path) -> str:
         """The trainer's chat template for ``model`` (``model.chat_template`` wins unless 'auto')."""
         return chat_template_for(
@@ -357,10 +422,18 @@ class Backend:
         return self.folder / "probe.py"
 
     def snapshot(self, env_dir: Path | None = None) -> Snapshot:
-        """The schema snapshot: the installed env's if there is one, else the shipped one."""
+        """The schema snapshot: the shipped one for the pinned versions, else the env's own.
+
+        An env built from other pins (``--requirements FILE``) is checked against the snapshot it
+        took at install time; for the pinned versions the shipped snapshot wins (it may describe
+        more, such as a plugin's options, than the probe of an older Seshat recorded).
+        """
+        shipped = load_snapshot(self.shipped_snapshot_path())
         if env_dir is not None and (env_dir / "schema.json").is_file():
-            return load_snapshot(env_dir / "schema.json")
-        return load_snapshot(self.shipped_snapshot_path())
+            installed = load_snapshot(env_dir / "schema.json")
+            if installed.versions != shipped.versions:
+                return installed
+        return shipped
 
     def rules(self, config: dict[str, Any], profile: Profile) -> list[Problem]:
         """Backend-specific consistency rules (contradictory flags and the like)."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from seshat.kinds import Flavour
 from seshat.plugins import backend_names
 
 # the tool envs (seshat.envs.tools), named here without importing them
@@ -26,10 +27,10 @@ def backend() -> None:
 @click.argument("name", type=click.Choice([*backend_names(), *TOOL_NAMES]))
 @click.option(
     "--device",
-    type=click.Choice(["cpu", "rocm", "cuda"]),
+    type=click.Choice([f.value for f in Flavour]),
     default="cpu",
     show_default=True,
-    help="Which torch build the env gets.",
+    help="Which torch build the env gets (rocm-gfx1151: AMD's wheels built for Strix Halo).",
 )
 @click.option(
     "--requirements",

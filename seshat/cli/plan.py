@@ -75,7 +75,18 @@ def _print_plan(made: object, profile: str) -> None:
             f"{made.machine['cores']} cores, {made.machine['memory_gb']:.1f} GB",
             "measured" if made.machine["source"] == "measured" else "SESHAT_MACHINE",
         )
+    if made.eval_in_training is not None:
+        table.add_row(
+            "eval_in_training",
+            str(made.eval_in_training.value).lower(),
+            made.eval_in_training.reason,
+        )
     console.print(table)
+    if made.speedups:
+        speed = Table("speed-up", "on", "why", title="Throughput features")
+        for name, choice in made.speedups.items():
+            speed.add_row(name, "yes" if choice.value else "no", choice.reason)
+        console.print(speed)
     memory = made.memory
     if memory is not None:
         tried = Table("step", "micro-batch", "estimate", "fits", title="What the planner tried")

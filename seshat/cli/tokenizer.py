@@ -107,6 +107,7 @@ def _print_check(found: dict[str, Any]) -> None:
 def extend(project_dir: Path, tokens: int, out: Path | None, overrides: tuple[str, ...]) -> None:
     """Add target-language tokens to the base model's tokenizer and embedding matrix."""
     from seshat.environments import find_env, require_env
+    from seshat.kinds import FLAVOURS_GPU_FIRST
     from seshat.tokenizer.project import extend as do_extend
 
     project = load(project_dir, overrides)
@@ -114,7 +115,7 @@ def extend(project_dir: Path, tokens: int, out: Path | None, overrides: tuple[st
     base = spec.model.local_path(project.root)
     name = f"{base.name if base else 'model'}-{spec.language.code}"
     target = (project.root / (out or Path("models") / name)).resolve()
-    found = [find_env(spec.backend, device) for device in ("rocm", "cuda", "cpu")]
+    found = [find_env(spec.backend, device) for device in FLAVOURS_GPU_FIRST]
     env = next((e for e in found if e is not None), None) or require_env(
         spec.backend, "cpu", "`seshat tokenizer extend` resizes the model with it"
     )

@@ -101,6 +101,14 @@ def train(project_dir: Path, ignore_memory_plan: bool, overrides: tuple[str, ...
     console.print(
         f"[green]Run {run.run_id} succeeded[/] in {status['duration_s']:.0f} s; output in {run.output}."
     )
+    separate = status.get("dev_loss")
+    if separate and "eval_loss" in separate:
+        console.print(
+            f"Dev loss {separate['eval_loss']:.4g} (measured after training in a process of its "
+            f"own, {separate['seconds']:.0f} s: the profile keeps evaluation out of training)."
+        )
+    elif separate:
+        console.print(f"[yellow]Dev loss:[/] {separate['error']} (the training itself is fine).")
     problem = (status.get("tracking") or {}).get("error")
     if problem:
         console.print(f"[yellow]Tracking:[/] {problem} (the training itself is fine).")

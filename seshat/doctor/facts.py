@@ -85,7 +85,7 @@ class Needs:
     """What a project (or, outside one, a default setup) asks of the machine."""
 
     backend: str = "llamafactory"
-    device: str = "cpu"
+    device: str = "cpu"  # the profile's torch build (cpu, rocm, rocm-gfx1151, cuda)
     profile: str = ""
     ocr_languages: list[str] = field(default_factory=list)
     pdf: bool = False

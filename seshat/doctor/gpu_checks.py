@@ -1,4 +1,10 @@
-"""Rows of a ROCm machine (Strix Halo): gfx target, ROCm, the override, GTT, 4-bit."""
+"""Rows of a ROCm machine (Strix Halo): gfx target, ROCm, which stack, the override, GTT, 4-bit.
+
+Strix Halo trains on one of two stacks (profiles/strix-halo-*.yaml): torch built for gfx1151
+(AMD's ROCm 7 nightlies; profile strix-halo-gfx1151, no override) or PyTorch's ROCm wheels
+without gfx1151 kernels, run through HSA_OVERRIDE_GFX_VERSION (strix-halo-rocm). The doctor reads
+which one the trainer env's torch is from its kernel list and says whether the profile matches.
+"""
 
 from __future__ import annotations
 
@@ -45,6 +51,9 @@ def check_rocm(probe: Probe, needs: Needs, torch: dict[str, Any] | None) -> list
     )
     archs = (torch or {}).get("archs") or []
     native = ROCM_NATIVE_TARGET in archs
+    if ROCM_NATIVE_TARGET in gfx:
+        rows.append(check_stack(needs, torch, native))
+        rows.append(check_aotriton(probe, needs))
     if override and native:
         rows.append(
             Row(
@@ -97,6 +106,56 @@ def check_rocm(probe: Probe, needs: Needs, torch: dict[str, Any] | None) -> list
             Row("gpu memory (GTT)", "warn", "unknown (no mem_info_gtt_total)", needed=False)
         )
     return rows
+
+
+# the profile for each Strix Halo stack, by the torch build it names
+STACK_PROFILES = {"rocm-gfx1151": "strix-halo-gfx1151", "rocm": "strix-halo-rocm"}
+
+
+def check_stack(needs: Needs, torch: dict[str, Any] | None, native: bool) -> Row:
+    """Which Strix Halo stack the trainer env's torch is, and whether the profile is for it."""
+    if torch is None:
+        return Row(
+            "rocm stack",
+            "skip",
+            "no trainer env to ask which torch it has",
+            f"seshat backend install {needs.backend} --device {needs.device}",
+            needed=False,
+        )
+    have = "rocm-gfx1151" if native else "rocm"
+    what = (
+        f"native: the env's torch has {ROCM_NATIVE_TARGET} kernels"
+        if native
+        else f"override: the env's torch has no {ROCM_NATIVE_TARGET} kernels "
+        f"({', '.join(torch.get('archs') or []) or 'none listed'})"
+    )
+    if needs.device == have:
+        return Row("rocm stack", "ok", f"{what}; profile {needs.profile} is for it")
+    return Row(
+        "rocm stack",
+        "fail",
+        f"{what}, but profile {needs.profile} is for the {needs.device} build",
+        f"use `profile={STACK_PROFILES[have]}` (or `profile=strix-halo`, which picks it), or "
+        f"install the env it names: `seshat backend install {needs.backend} --device "
+        f"{needs.device}`",
+    )
+
+
+def check_aotriton(probe: Probe, needs: Needs) -> Row:
+    """TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL=1: without it attention on gfx1151 is ~19x slower."""
+    value = needs.env.get("TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL") or probe.environ().get(
+        "TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL"
+    )
+    if value == "1":
+        return Row("aotriton", "ok", "TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL=1 (fast attention)")
+    return Row(
+        "aotriton",
+        "fail",
+        "TORCH_ROCM_AOTRITON_ENABLE_EXPERIMENTAL is not 1: attention on gfx1151 falls back to a "
+        "path about 19x slower",
+        f"set it in the profile's env (profiles/{STACK_PROFILES.get(needs.device, 'strix-halo-gfx1151')}.yaml "
+        "does)",
+    )
 
 
 def check_bitsandbytes(probe: Probe, python: Path | None, needs: Needs) -> Row:

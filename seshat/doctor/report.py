@@ -10,6 +10,7 @@ from seshat.doctor.env_checks import check_env, check_runtime
 from seshat.doctor.facts import Needs, Probe, Row
 from seshat.doctor.gpu_checks import check_bitsandbytes, check_rocm
 from seshat.doctor.machine_checks import check_wandb, machine_rows
+from seshat.kinds import FLAVOUR_DEVICE
 
 
 def diagnose(probe: Probe, needs: Needs, on_row: Callable[[Row], None] | None = None) -> list[Row]:
@@ -29,7 +30,7 @@ def diagnose(probe: Probe, needs: Needs, on_row: Callable[[Row], None] | None = 
     add(*machine_rows(probe, needs, installed))
     backend_row, torch = check_env(probe, needs.backend, needs.device)
     add(backend_row)
-    if needs.device == "rocm":
+    if FLAVOUR_DEVICE.get(needs.device) == "rocm":
         add(*check_rocm(probe, needs, torch))
     if needs.device != "cpu":
         env = planned_env(needs.backend, needs.device)

@@ -27,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from seshat.errors import BackendEnvError
+from seshat.kinds import Flavour
 from seshat.machine import cpu_identity
 from seshat.paths import seshat_home
 from seshat.process.runner import run_logged
 from seshat.stamps import utc_now
 from seshat.yamlio import atomic_write_text
 
-DEVICES = ("cpu", "rocm", "cuda")
+# the torch builds an env can be made for (seshat.kinds.Flavour): cpu, rocm, rocm-gfx1151, cuda
+DEVICES = tuple(f.value for f in Flavour)
 MARKER = "seshat-env.json"
 
 # runs one logged build step: step(name, argv, extra_env)

@@ -9,6 +9,7 @@ few tokens of what the trainer sees.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import random
@@ -56,6 +57,31 @@ class DataLengths:
         pick = random.Random(seed)
         draws = [max(pick.choices(self.lengths, k=micro_batch)) for _ in range(256)]
         return micro_batch * sum(draws) / len(draws)
+
+    def packed_rows(self, length: int) -> int:
+        """Rows of ``length`` tokens the examples fill when packed (each cut at ``length``).
+
+        Best fit, longest first: what the trainers' packers (Axolotl's multipack, LLaMA-Factory's
+        knapsack) come close to. Only the tokenized examples are packed: scale by
+        ``examples / len(lengths)`` for the whole split.
+        """
+        room: list[int] = []  # free tokens of each open row, sorted
+        rows = 0
+        for size in sorted((min(n, length) for n in self.lengths), reverse=True):
+            at = bisect.bisect_left(room, size)
+            if at < len(room):
+                left = room.pop(at) - size
+            else:
+                rows += 1
+                left = length - size
+            if left > 0:
+                bisect.insort(room, left)
+        return rows
+
+    def per_packed_row(self, length: int) -> float:
+        """Examples a packed row of ``length`` tokens holds on average."""
+        rows = self.packed_rows(length)
+        return len(self.lengths) / rows if rows else 1.0
 
 
 def _tokenizer(model_dir: Path) -> object | None:

@@ -21,6 +21,7 @@ from seshat.machine import MachineFacts
 from seshat.plan.catalogue import find_shape
 from seshat.plan.data_lengths import DataLengths, measure
 from seshat.plan.planner import Asked, Sizing, accumulation, size_run
+from seshat.plan.speedups import RunFacts, decide
 from seshat.plan.timing import (
     duration,
     estimate_time,
@@ -31,6 +32,7 @@ from seshat.plan.timing import (
 from seshat.profiles import Profile
 
 CLOUD_HINT = "cloud-a100-80b"
+MULTI_GPU_HINT = "cloud-4xh100"
 
 
 # the sizes a plan chooses for a run (each a Choice with its reason)
@@ -73,6 +75,13 @@ class Plan:
     data: dict[str, Any] | None = None
     time: dict[str, Any] | None = None
     eval_steps: Choice | None = None
+    speedups: dict[str, Choice] = field(default_factory=dict)
+    eval_in_training: Choice | None = None
+
+    def on(self, speedup: str) -> bool:
+        """Whether the throughput feature ``speedup`` is on for this run."""
+        choice = self.speedups.get(speedup)
+        return bool(choice and choice.value)
 
     @property
     def fits(self) -> bool | None:
@@ -98,11 +107,28 @@ def _fixed(value: Any) -> Any:
     return None if value == "auto" else value
 
 
+@dataclass(frozen=True)
+class Trainer:
+    """What the plan needs to know of the trainer and its env.
+
+    Attributes:
+        offered: The throughput features the trainer offers (``Backend.speedups``).
+        env_packages: Package names in the trainer env for the profile's torch build (None: that
+            env is not installed here).
+        excludes: Features the trainer cannot combine (``Backend.speedup_excludes``).
+    """
+
+    offered: frozenset[str] = frozenset()
+    env_packages: frozenset[str] | None = None
+    excludes: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
 def make_plan(
     spec: Project,
     profile: Profile,
     project_dir: Path | None = None,
     machine: MachineFacts | None = None,
+    trainer: Trainer | None = None,
 ) -> Plan:
     """Resolve every ``auto`` training value for ``profile`` and check the method fits it.
 
@@ -113,6 +139,7 @@ def make_plan(
         machine: The machine the run will use, for a profile that describes the machine Seshat
             runs on (not a cloud one): the plan takes the smaller of its memory and the
             profile's, and its cores for threads. None: the profile alone.
+        trainer: The trainer's throughput features and its env's packages (None: none offered).
 
     Returns:
         The plan. ``plan.fits`` is False when even the last fallback does not fit; the caller
@@ -122,8 +149,17 @@ def make_plan(
         ConfigError: The method needs something the profile lacks (QLoRA without 4-bit support).
     """
     root = project_dir or Path.cwd()
-    plan = _with_measured(_make_plan(spec, profile, project_dir, machine), spec, profile, root)
-    rhythm = _eval_rhythm(spec, plan, root, profile.num_devices)
+    made = _make_plan(spec, profile, project_dir, machine, trainer or Trainer())
+    plan = _with_measured(made, spec, profile, root)
+    if not profile.eval_in_training:
+        why = (
+            f"profile {profile.name}: evaluating inside the training process is unsafe there; "
+            "the dev loss is measured by a separate pass after training"
+        )
+        notes = [*plan.notes, f"Dev loss: {why}."] if spec.data.dev else plan.notes
+        return replace(plan, eval_in_training=Choice(False, why), notes=notes)
+    rhythm = _eval_rhythm(spec, plan, root, profile.world_size)
+    plan = replace(plan, eval_in_training=Choice(True, f"profile {profile.name}"))
     return _with_eval_time(replace(plan, eval_steps=rhythm))
 
 
@@ -260,17 +296,19 @@ def _eval_rhythm(spec: Project, plan: Plan, root: Path, devices: int = 1) -> Cho
 def _make_plan(
     spec: Project,
     profile: Profile,
-    project_dir: Path | None = None,
-    machine: MachineFacts | None = None,
+    project_dir: Path | None,
+    machine: MachineFacts | None,
+    trainer: Trainer,
 ) -> Plan:
     """:func:`make_plan` without the evaluation rhythm."""
     training = spec.training
     if training.method is Method.qlora and not profile.supports_4bit:
+        why = profile.no_4bit_reason or "bitsandbytes 4-bit needs a GPU build"
         raise ConfigError(
-            f"training.method is 'qlora', but profile {profile.name!r} has no 4-bit support "
-            "(bitsandbytes 4-bit needs a GPU build).",
-            f"use `training.method=lora` on {profile.name}, or a GPU profile such as "
-            "`profile=strix-halo-rocm`",
+            f"training.method is 'qlora', but profile {profile.name!r} has no 4-bit support: "
+            f"{why}.",
+            f"use `training.method=lora` on {profile.name}, or a profile with 4-bit such as "
+            f"`profile={CLOUD_HINT}`",
         )
     precision = Choice(profile.precision, f"precision of profile {profile.name}")
     notes = list(profile.notes)
@@ -280,6 +318,7 @@ def _make_plan(
     root = project_dir or Path.cwd()
     shape, origin = find_shape(spec.model, root)
     modules = _modules_to_save(spec, root, tied=shape.tied if shape else False)
+    speedups = _speedups(spec, profile, root, trainer)
     if shape is None:
         notes.append(f"Memory not checked: the model's sizes are unknown ({origin}).")
         return replace(
@@ -287,6 +326,7 @@ def _make_plan(
             modules_to_save=modules,
             threads=threads,
             machine=facts,
+            speedups=speedups,
         )
     data = _data_lengths(spec, root)
     data_len = data.sequence_len() if data is not None and training.sequence_len == "auto" else None
@@ -308,10 +348,12 @@ def _make_plan(
             if data is not None
             else ""
         ),
+        liger=bool(speedups["liger_kernel"].value),
     )
     sizing = size_run(shape, profile, asked)
-    plan = _sized_plan(spec, profile, precision, notes, shape.name, origin, sizing, facts)
-    plan = replace(plan, modules_to_save=modules, threads=threads, machine=facts)
+    packing = data if speedups["sample_packing"].value else None
+    plan = _sized_plan(spec, profile, precision, notes, shape.name, origin, sizing, facts, packing)
+    plan = replace(plan, modules_to_save=modules, threads=threads, machine=facts, speedups=speedups)
     if data is None:
         notes.append(
             "Sequence length and time not measured: no formatted training data yet, or the "
@@ -319,6 +361,22 @@ def _make_plan(
         )
         return plan
     return _with_data(plan, spec, profile, shape, data, threads, root)
+
+
+def _speedups(spec: Project, profile: Profile, root: Path, trainer: Trainer) -> dict[str, Choice]:
+    """Each throughput feature the profile offers: on where the run allows it, and why."""
+    from seshat.model_family import detect_family
+
+    facts = RunFacts(
+        backend=spec.backend,
+        offered=trainer.offered,
+        method="lora" if spec.training.method is Method.auto else spec.training.method.value,
+        family=detect_family(spec.model, root),
+        trust_remote_code=spec.model.trust_remote_code,
+        env_packages=trainer.env_packages,
+        excludes=trainer.excludes,
+    )
+    return {name: Choice(on, why) for name, (on, why) in decide(profile, facts).items()}
 
 
 def _data_lengths(spec: Project, root: Path) -> DataLengths | None:
@@ -355,11 +413,22 @@ def _with_data(
     )
     cores = int(threads.value) if threads is not None and str(threads.value).isdigit() else None
     accelerators = profile.cloud.accelerators if profile.cloud else None
-    rate = throughput(profile.device, cores, accelerators, profile.num_devices)
+    rate = throughput(profile.device, cores, accelerators, profile.world_size)
     micro, accumulation = plan.value("micro_batch_size"), plan.value("gradient_accumulation_steps")
-    per_step = micro * accumulation * profile.num_devices
+    packed = plan.on("sample_packing")
+    per_row = data.per_packed_row(length) if packed else 1.0
+    per_step = micro * accumulation * profile.world_size * per_row
     steps = training_steps(data.examples, per_step, spec.training.epochs, spec.training.max_steps)
-    took = estimate_time(shape, data, micro, accumulation, steps, rate)
+    took = estimate_time(
+        shape, data, micro, accumulation, steps, rate, packed_len=length if packed else None
+    )
+    if packed:
+        summary["examples_per_packed_row"] = round(per_row, 2)
+        notes.append(
+            f"Packing: rows of {length} tokens hold {per_row:.1f} examples each on average "
+            f"(best fit of the data's lengths); without it each example is padded to its "
+            f"micro-batch's longest."
+        )
     notes.append(
         f"Time ({took.basis}): {took.step_s:.1f} s per optimizer step, {took.steps_per_epoch} "
         f"steps per epoch, {took.total_steps} steps in all: about {duration(took.total_s)}."
@@ -486,6 +555,7 @@ def _sized_plan(
     origin: str,
     sizing: Sizing,
     facts: dict[str, Any] | None = None,
+    packing: DataLengths | None = None,
 ) -> Plan:
     training = spec.training
     chosen = sizing.settings
@@ -502,9 +572,9 @@ def _sized_plan(
         verdict = (
             f"Does not fit: {model} needs {sizing.tried[-1].estimate_gb:.0f} GB even at the last "
             f"fallback, {where} {sizing.budget_gb:.0f} GB. Use a smaller model (e.g. "
-            "`model.base=Qwen/Qwen3-1.7B`), QLoRA on a GPU profile (`profile=strix-halo-rocm "
-            f"training.method=qlora`), or the cloud (`seshat plan profile={CLOUD_HINT}`, then "
-            f"`seshat launch profile={CLOUD_HINT}`)."
+            "`model.base=Qwen/Qwen3-1.7B`), QLoRA on a GPU with 4-bit (`seshat plan "
+            f"profile={CLOUD_HINT} training.method=qlora`), or several GPUs (`seshat plan "
+            f"profile={MULTI_GPU_HINT}`, then `seshat launch profile={MULTI_GPU_HINT}`)."
         )
         notes.append(verdict)
         chosen = last
@@ -516,7 +586,8 @@ def _sized_plan(
         return Choice(value, "'auto': " + reasons.get(name, "chosen by the memory planner"))
 
     if training.gradient_accumulation_steps == "auto":
-        steps, why = accumulation(chosen.micro_batch_size, profile)
+        per_row = packing.per_packed_row(chosen.sequence_len) if packing is not None else 1.0
+        steps, why = accumulation(chosen.micro_batch_size, profile, per_row)
         accumulation_choice = Choice(steps, "'auto': " + why)
     else:
         accumulation_choice = Choice(
@@ -527,6 +598,7 @@ def _sized_plan(
         reasons.get("lora_target_modules", "lora.target_modules"),
     )
     memory = {
+        "shards": chosen.shards,
         "budget_gb": round(sizing.budget_gb, 1),
         "fits": sizing.fits,
         "verdict": verdict,

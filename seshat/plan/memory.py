@@ -17,11 +17,32 @@ its peak, the backward pass of the first optimizer step:
   and the fp32 gradient;
 * runtime: the framework's context and allocator slack (a fixed part and 10 % of activations).
 
+Throughput features change it where they change what is kept (``seshat/plan/speedups.py``):
+
+* Liger Kernel (Hsu et al. 2024, arXiv 2410.10989): its fused linear + cross-entropy never holds
+  the whole logits; it works through chunks of ``2^ceil(log2(ceil(tokens / ceil(vocab /
+  hidden))))`` tokens, each chunk's logits in the compute dtype with an fp32 upcast and gradient,
+  plus the fp32 gradient of the hidden states. Its SwiGLU recomputes ``act(gate)`` in the backward
+  pass (one intermediate tensor fewer), its RMSNorm keeps one fp32 number per row, not an fp32
+  copy of the row. Its RoPE kernel saves time, not memory (not modelled);
+* DeepSpeed ZeRO-3 over ``shards`` GPUs: weights, gradients and optimizer state are split evenly;
+  each GPU gathers one decoder layer's full weights at a time, and the next one ahead of use
+  (prefetch): two layers' worth. Activations and logits stay per GPU. Full fine-tuning counts
+  DeepSpeed's own figure for its model states, 18 bytes a parameter (its
+  ``estimate_zero3_model_states_mem_needs``: 16-bit weights and gradients, the fp32 master copy
+  and Adam's two moments, and buffers), where one GPU without DeepSpeed needs 12;
+* sample packing changes nothing here: a packed row holds ``sequence_len`` tokens, the size the
+  estimate always assumes (unpacked rows are padded only to their batch's longest example, so
+  they usually stay below it);
+* Axolotl's LoRA kernels, Unsloth and FlashAttention 2 are not modelled (each keeps no more than
+  the plain path; Unsloth reports less: the estimate stays on the safe side).
+
 It is a planning estimate, checked against published figures in ``tests/test_memory_estimate.py``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from seshat.plan.catalogue import ModelShape
@@ -32,6 +53,7 @@ RUNTIME_GB = 1.0
 ALLOCATOR_SLACK = 0.10
 LOSS_BYTES = 12  # per logit: fp32 upcast, fp32 log-softmax, fp32 gradient
 OPTIMIZER_BYTES = {"adamw": 8.0, "adamw_8bit": 2.0, "sgd": 0.0}
+ZERO3_FULL_BYTES = 18  # DeepSpeed's estimate of ZeRO-3 model states per parameter (full tuning)
 
 
 @dataclass(frozen=True)
@@ -50,6 +72,8 @@ class Settings:
     train_embeddings: bool = False
     attention: str = "sdpa"  # sdpa | eager (eager keeps heads x sequence^2 attention weights)
     upcast_frozen: bool = False  # PEFT's prepare_model_for_kbit_training: 16-bit weights -> fp32
+    liger: bool = False  # Liger's fused linear + cross-entropy, SwiGLU and RMSNorm
+    shards: int = 1  # GPUs DeepSpeed ZeRO-3 splits weights, gradients and optimizer state over
 
 
 @dataclass(frozen=True)
@@ -124,8 +148,11 @@ def _layer_activation_bytes(shape: ModelShape, settings: Settings) -> float:
     keys_values = 2 * shape.kv_heads * shape.head_dim
     width = shape.active_mlp_width()
     attention = 2 * h + 2 * queries + keys_values  # norm in/out, q, k, v, attention output
-    mlp = 2 * h + 4 * width  # norm in/out, gate, up, act(gate), act(gate) * up
-    stored = (attention + mlp + h) * element + 2 * h * 4  # + residual; norms keep fp32 copies
+    # norm in/out, gate, up, act(gate), act(gate) * up; Liger's SwiGLU recomputes act(gate)
+    mlp = 2 * h + (3 if settings.liger else 4) * width
+    # + residual; the two norms keep fp32 copies of their rows (Liger's: one fp32 number per row)
+    norms = 2 * 4 if settings.liger else 2 * h * 4
+    stored = (attention + mlp + h) * element + norms
     if settings.method != "full":
         adapted_inputs = 3 * h + queries + 2 * h + width
         if settings.lora_dropout:
@@ -138,6 +165,27 @@ def _layer_activation_bytes(shape: ModelShape, settings: Settings) -> float:
         share = shape.full_attention_layers / shape.layers
         stored += share * shape.heads * settings.sequence_len * (4 + element)
     return stored
+
+
+def _logits_bytes(shape: ModelShape, settings: Settings, tokens: int) -> float:
+    """The logits and their loss copies: all at once, or Liger's chunks."""
+    element = _element_bytes(settings.precision)
+    if not settings.liger:
+        return tokens * shape.vocab * (element + LOSS_BYTES)
+    # Liger's fused linear + cross-entropy: chunks of 2^ceil(log2(ceil(tokens / ceil(V / H))))
+    # tokens; each chunk's logits (compute dtype, fp32 upcast, fp32 gradient), and the fp32
+    # gradient of every token's hidden state
+    chunk = 2 ** math.ceil(
+        math.log2(max(1, math.ceil(tokens / math.ceil(shape.vocab / shape.hidden))))
+    )
+    return min(tokens, chunk) * shape.vocab * (element + 8) + tokens * shape.hidden * 4
+
+
+def _layer_bytes(shape: ModelShape, settings: Settings) -> float:
+    """One decoder layer's weights as stored (16-bit, fp32 on CPU, NF4 for QLoRA)."""
+    body = (shape.parameters() - shape.embedding_parameters()) / shape.layers
+    per = NF4_BYTES if settings.method == "qlora" else _element_bytes(settings.precision)
+    return body * per
 
 
 def estimate(shape: ModelShape, settings: Settings) -> Estimate:
@@ -157,10 +205,16 @@ def estimate(shape: ModelShape, settings: Settings) -> Estimate:
         activations = tokens * (shape.layers * shape.hidden * element + per_layer)
     else:
         activations = tokens * shape.layers * per_layer
-    logits = tokens * shape.vocab * (element + LOSS_BYTES)
+    logits = _logits_bytes(shape, settings, tokens)
     count, trainable = _trainable(shape, settings)
+    weights = _weights_bytes(shape, settings)
+    if settings.shards > 1:  # ZeRO-3: an even share of each, plus two gathered layers
+        if settings.method == "full":
+            trainable = (ZERO3_FULL_BYTES * count - weights) if count else trainable
+        weights = weights / settings.shards + 2 * _layer_bytes(shape, settings)
+        trainable = trainable / settings.shards
     return Estimate(
-        weights=_weights_bytes(shape, settings) / GB,
+        weights=weights / GB,
         trainable=trainable / GB,
         activations=activations / GB,
         logits=logits / GB,

@@ -87,11 +87,17 @@ class Asked:
     train_embeddings: bool = False
     data_sequence_len: int | None = None  # what the formatted data needs (None: not measured)
     data_reason: str = ""
+    liger: bool = False  # Liger's fused kernels are on (seshat/plan/speedups.py)
 
 
 def budget_gb(profile: Profile) -> float:
-    """Memory one run may plan for: usable memory less the safety margin."""
+    """Memory one process may plan for: its device's usable memory less the safety margin."""
     return profile.memory.usable_gb * (1 - profile.memory.safety_margin)
+
+
+def shards(profile: Profile) -> int:
+    """GPUs that share the weights, gradients and optimizer state (DeepSpeed ZeRO-3), else 1."""
+    return profile.world_size if profile.sharding == "zero3" else 1
 
 
 def moe_targets(shape: ModelShape) -> list[str]:
@@ -171,6 +177,8 @@ def size_run(shape: ModelShape, profile: Profile, asked: Asked) -> Sizing:
         optimizer=asked.optimizer,
         train_embeddings=asked.train_embeddings,
         attention="eager" if profile.attention == "eager" else "sdpa",
+        liger=asked.liger,
+        shards=shards(profile),
     )
     methods = [asked.method]
     if not asked.method_fixed and asked.method == "lora" and profile.supports_4bit:
@@ -222,7 +230,8 @@ def _explain(sizing: Sizing, asked: Asked, profile: Profile) -> Sizing:
     if not sizing.fits or sizing.settings is None or sizing.estimate is None:
         return sizing
     chosen, found = sizing.settings, sizing.estimate
-    room = f"{found.total:.1f} of {sizing.budget_gb:.1f} GB ({profile.name}, after its margin)"
+    per_gpu = f" per GPU, ZeRO-3 over {chosen.shards}" if chosen.shards > 1 else ""
+    room = f"{found.total:.1f} of {sizing.budget_gb:.1f} GB{per_gpu} ({profile.name}, after its margin)"
     if chosen.method != asked.method:
         reasons["method"] = (
             f"{asked.method} does not fit in {sizing.budget_gb:.0f} GB; QLoRA does: {room}"
@@ -259,8 +268,21 @@ def _explain(sizing: Sizing, asked: Asked, profile: Profile) -> Sizing:
     return sizing
 
 
-def accumulation(micro_batch: int, profile: Profile) -> tuple[int, str]:
-    """Gradient accumulation keeping the profile's effective batch (micro-batch x accumulation)."""
+def accumulation(micro_batch: int, profile: Profile, per_row: float = 1.0) -> tuple[int, str]:
+    """Gradient accumulation keeping the profile's effective batch (micro-batch x accumulation).
+
+    Args:
+        micro_batch: Rows per micro-batch.
+        profile: The profile whose effective batch (in examples, per GPU) is kept.
+        per_row: Examples per row: 1, or more with sample packing (at least the profile's batch).
+    """
     target = profile.defaults.micro_batch_size * profile.defaults.gradient_accumulation_steps
-    steps = max(1, math.ceil(target / micro_batch))
-    return steps, f"keeps profile {profile.name}'s effective batch of {target} examples"
+    steps = max(1, math.ceil(target / (micro_batch * per_row)))
+    gpus = f" on each of {profile.world_size} GPUs" if profile.world_size > 1 else ""
+    if per_row > 1:
+        return steps, (
+            f"keeps at least profile {profile.name}'s effective batch of {target} examples{gpus}: "
+            f"packed rows hold {per_row:.1f} examples each, so {micro_batch} x {steps} rows "
+            f"carry about {micro_batch * steps * per_row:.0f}"
+        )
+    return steps, f"keeps profile {profile.name}'s effective batch of {target} examples{gpus}"

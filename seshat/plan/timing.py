@@ -78,11 +78,12 @@ def throughput(
 
 
 def training_steps(
-    examples: int, per_step: int, epochs: float | None, max_steps: int | None
+    examples: int, per_step: float, epochs: float | None, max_steps: int | None
 ) -> tuple[int, int]:
     """Optimizer steps per epoch and in the whole run (``max_steps`` wins over epochs).
 
-    ``per_step``: examples one optimizer step takes (micro-batch x accumulation x devices).
+    ``per_step``: examples one optimizer step takes (micro-batch x accumulation x devices, times
+    the examples a packed row holds).
     """
     per_epoch = max(1, math.ceil(examples / max(1, per_step)))
     return per_epoch, max_steps or max(1, math.ceil(per_epoch * (epochs or 1)))
@@ -95,9 +96,19 @@ def estimate_time(
     accumulation: int,
     steps: tuple[int, int],
     rate: tuple[float, str],
+    packed_len: int | None = None,
 ) -> TimeEstimate:
-    """Seconds per optimizer step and for the whole run (``steps``: :func:`training_steps`)."""
-    tokens = data.padded_batch_tokens(micro_batch) * accumulation
+    """Seconds per optimizer step and for the whole run (``steps``: :func:`training_steps`).
+
+    ``packed_len``: with sample packing, the rows' length (each row is full, nothing is padded);
+    None: micro-batches padded to their longest example.
+    """
+    if packed_len is not None:
+        tokens = float(micro_batch * packed_len * accumulation)
+        what = f"{tokens:.0f} tokens per step in packed rows of {packed_len}"
+    else:
+        tokens = data.padded_batch_tokens(micro_batch) * accumulation
+        what = f"{tokens:.0f} padded tokens per step"
     flops = 6 * active_parameters(shape) * tokens
     step_s = flops / rate[0]
     per_epoch, total_steps = steps
@@ -115,8 +126,8 @@ def estimate_time(
         total_steps=total_steps,
         total_s=total_s,
         tokens_per_step=tokens,
-        basis=f"estimated: 6 x {active_parameters(shape) / 1e6:.0f} M parameters x "
-        f"{tokens:.0f} padded tokens per step, at {rate[1]}",
+        basis=f"estimated: 6 x {active_parameters(shape) / 1e6:.0f} M parameters x {what}, "
+        f"at {rate[1]}",
         warning=warning,
     )
 

@@ -19,6 +19,7 @@ from seshat.errors import CheckError, ConfigError, SeshatError
 from seshat.plan.make import planned_steps
 from seshat.process.diagnosis import diagnose, relevant_tail
 from seshat.run_records import read_spec_text
+from seshat.runs import dev_loss
 from seshat.runs.continuation import lineage_fields, parent_adapter
 from seshat.runs.inputs import input_hashes
 from seshat.runs.launch_record import Launch
@@ -51,7 +52,7 @@ class Progress:
 def estimated_total_steps(project: LoadedProject, prepared: Prepared) -> int | None:
     """Optimizer steps the run will take (exact with max_steps, else from the training set's size)."""
     return planned_steps(
-        project.spec, prepared.plan, project.root, prepared.resolved.profile.num_devices
+        project.spec, prepared.plan, project.root, prepared.resolved.profile.world_size
     )
 
 
@@ -250,6 +251,8 @@ def execute(
         last_checkpoint=last_checkpoint(run),
         steps_logged=progress.step,
     )
+    if state == "succeeded" and dev_loss.wanted(run):
+        status = _separate_dev_loss(run, launch, progress.step, record)
     problem = tracker.finish(status)
     if tracker.enabled:
         status = run.set_status(
@@ -279,6 +282,21 @@ def execute(
             hint,
         )
     return status
+
+
+def _separate_dev_loss(
+    run: RunDir, launch: Launch, step: int, record: Callable[[list[dict[str, Any]]], None]
+) -> dict[str, Any]:
+    """The dev loss after training, in its own process (``eval_in_training: false``).
+
+    A failed pass is recorded, not raised: the trained model is fine.
+    """
+    try:
+        measured = dev_loss.measure(run, launch)
+    except SeshatError as exc:
+        return run.set_status("succeeded", dev_loss={"error": exc.message, "log": dev_loss.LOG})
+    record([{"step": step, "eval_loss": measured["eval_loss"], "separate_pass": True}])
+    return run.set_status("succeeded", dev_loss=measured | {"step": step})
 
 
 def _logs_may_go_to_wandb(run: RunDir) -> bool:

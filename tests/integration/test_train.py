@@ -139,6 +139,43 @@ def _alive_with(marker: str) -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("backend", ["axolotl", "llamafactory"])
+def test_dev_loss_in_a_separate_pass_where_the_profile_keeps_it_out_of_training(
+    train_project: Path, backend: str
+) -> None:
+    """A profile with eval_in_training: false (the Strix Halo ones): nothing is evaluated in the
+    training process; the trainer evaluates the final adapter on dev afterwards, in its own."""
+    install(backend, "cpu")
+    shipped = (REPO / "profiles" / "strix-halo-cpu.yaml").read_text()
+    (train_project / "profiles").mkdir()
+    (train_project / "profiles" / "cpu-apart.yaml").write_text(
+        shipped.replace("name: strix-halo-cpu", "name: cpu-apart") + "eval_in_training: false\n"
+    )
+    result = run_cli(
+        "train",
+        "-C",
+        str(train_project),
+        f"backend={backend}",
+        "profile=cpu-apart",
+        "training.max_steps=2",
+        *TINY,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = " ".join((result.stdout + result.stderr).split())
+    assert "measured after training in a process of its own" in said
+    run = _only_run(train_project)
+    config = (run / "backend.yaml").read_text()
+    assert "eval_dataset" not in config and "test_datasets" not in config
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    evaluated = [r for r in rows if "eval_loss" in r]
+    assert len(evaluated) == 1 and evaluated[0]["separate_pass"] is True
+    assert evaluated[0]["step"] == 2 and math.isfinite(evaluated[0]["eval_loss"])
+    status = json.loads((run / "status.json").read_text())
+    assert status["state"] == "succeeded"
+    assert status["dev_loss"]["eval_loss"] == evaluated[0]["eval_loss"]
+    assert (run / "logs" / "dev-loss.log").is_file()
+
+
 def test_ctrl_c_stops_the_whole_run(train_project: Path, tmp_path: Path) -> None:
     install("llamafactory", "cpu")
     log = tmp_path / "seshat-output.txt"

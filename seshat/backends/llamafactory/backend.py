@@ -14,6 +14,19 @@ from seshat.config.loader import LoadedProject
 from seshat.profiles import Profile
 
 DATASET_INFO = "dataset_info.json"
+# what a dev-loss pass leaves out of the run's config (it trains nothing and reads no train split)
+_TRAINING_ONLY = {
+    "dataset",
+    "do_train",
+    "eval_strategy",
+    "eval_steps",
+    "eval_on_start",
+    "resume_from_checkpoint",
+    "adapter_name_or_path",
+    "max_steps",
+    "save_steps",
+    "save_total_limit",
+}
 
 # What LLaMA-Factory's dataset parser reads from one dataset_info.json entry (0.9.5).
 _ENTRY_KEYS = {
@@ -64,6 +77,16 @@ class LlamaFactory(Backend):
 
     name: ClassVar[str] = "llamafactory"
     purpose: ClassVar[str] = "LLaMA-Factory 0.9.5: `llamafactory-cli train backend.yaml`"
+    speedups: ClassVar[frozenset[str]] = frozenset(
+        {"sample_packing", "liger_kernel", "flash_attention", "unsloth"}
+    )
+    speedup_excludes: ClassVar[dict[str, tuple[str, str]]] = {
+        "flash_attention": (
+            "sample_packing",
+            "LLaMA-Factory 0.9.5 packs with FlashAttention 2 only one row per micro-batch (its "
+            "collator asserts it); SDPA with the block-diagonal mask keeps the planned micro-batch",
+        )
+    }
     # Qwen3: 'qwen3_nothink', because 'qwen3' puts empty <think> blocks into the training labels
     chat_templates: ClassVar[dict[str, str]] = {
         "qwen3": "qwen3_nothink",
@@ -119,11 +142,56 @@ class LlamaFactory(Backend):
             config.as_posix(): yaml.safe_dump(export, sort_keys=False)
         }
 
+    def dev_loss_command(
+        self,
+        trained: dict[str, Any],
+        run_dir: Path,
+        model_dir: Path,
+        adapter: bool,
+        dev: Path,
+        work_dir: Path,
+    ) -> tuple[list[str], dict[str, str]]:
+        """``llamafactory-cli train`` with ``do_train: false, do_eval: true`` on the dev split.
+
+        The run's own config (model, template, precision, packing) with the final adapter (or
+        the full model) loaded, the training split left out: ``eval_results.json`` in ``work_dir``.
+        """
+        import yaml
+
+        config = {k: v for k, v in trained.items() if k not in _TRAINING_ONLY}
+        config |= {
+            "do_train": False,
+            "do_eval": True,
+            "eval_dataset": "seshat_dev",
+            "per_device_eval_batch_size": trained.get("per_device_train_batch_size", 1),
+            "output_dir": work_dir.as_posix(),
+        }
+        if adapter:
+            config["adapter_name_or_path"] = model_dir.as_posix()
+        else:
+            config["model_name_or_path"] = model_dir.as_posix()
+        path = work_dir / "dev-loss.yaml"
+        return ["llamafactory-cli", "train", path.as_posix()], {
+            path.as_posix(): yaml.safe_dump(config, sort_keys=False)
+        }
+
+    def read_dev_loss(self, work_dir: Path) -> float | None:
+        """``eval_loss`` of ``eval_results.json``."""
+        try:
+            return float(json.loads((work_dir / "eval_results.json").read_text())["eval_loss"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     def run_env(self, project: LoadedProject, profile: Profile) -> dict[str, str]:
-        """LLaMA-Factory needs FORCE_TORCHRUN for more than one device; no version check at start."""
+        """No version check at start; several GPUs: its own torchrun launcher (FORCE_TORCHRUN).
+
+        NPROC_PER_NODE is the profile's GPUs per node; NNODES, NODE_RANK and MASTER_ADDR come
+        from the SkyPilot task on multi-node profiles.
+        """
         env = super().run_env(project, profile) | {"DISABLE_VERSION_CHECK": "1"}
-        if profile.num_devices > 1:
+        if profile.world_size > 1:
             env["FORCE_TORCHRUN"] = "1"
+            env["NPROC_PER_NODE"] = str(profile.num_devices)
         return env
 
     def strict_check(

@@ -45,13 +45,60 @@ def snapshot() -> dict:
     }
 
 
-def validate(config: dict) -> list[str]:
-    """LLaMA-Factory's own argument parsing (``get_train_args``) plus its template registry."""
-    from llamafactory.data.template import TEMPLATES
-    from llamafactory.hparams import get_train_args
+# keys whose package LLaMA-Factory's validator requires (``check_version(..., mandatory=True)``)
+NEEDS = {"deepspeed": "deepspeed", "enable_liger_kernel": "liger-kernel", "use_unsloth": "unsloth"}
 
-    errors = []
+
+def validate(config: dict) -> dict:
+    """LLaMA-Factory's own argument parsing (``get_train_args``) plus its template registry.
+
+    A key whose package is not installed in this env (DeepSpeed, Liger, Unsloth on a CPU env) is
+    left out of that check and named in the notes: the strict check (the schema snapshot) is all
+    it gets here. A DeepSpeed config is checked as its launcher runs it: in a distributed world
+    (one process, gloo on a CPU), where LLaMA-Factory requires it.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from llamafactory.data.template import TEMPLATES
+
+    errors, notes = [], []
     if config.get("template") and config["template"] not in TEMPLATES:
         errors.append(f"template: unknown template {config['template']!r}")
-    get_train_args(dict(config))
-    return errors
+    checked = dict(config)
+    for key, package in NEEDS.items():
+        if not checked.get(key):
+            continue
+        try:
+            version(package)
+        except PackageNotFoundError:
+            checked.pop(key)
+            notes.append(
+                f"{key}: not checked by LLaMA-Factory here ({package} is not installed in this "
+                "env); checked against the schema snapshot only"
+            )
+    if checked.get("deepspeed"):
+        _distributed_world()
+    from llamafactory.hparams import get_train_args
+
+    get_train_args(checked)
+    return {"errors": errors, "notes": notes}
+
+
+def _distributed_world() -> None:
+    """Environment of a one-process torchrun world (what FORCE_TORCHRUN gives each process)."""
+    import os
+    import socket
+
+    if os.environ.get("WORLD_SIZE"):
+        return
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    os.environ.update(
+        WORLD_SIZE="1",
+        RANK="0",
+        LOCAL_RANK="0",
+        LOCAL_WORLD_SIZE="1",
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
+    )

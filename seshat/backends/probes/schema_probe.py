@@ -8,7 +8,8 @@ Usage:
 trainer's config classes with :class:`Walker` (pydantic models for Axolotl, argument dataclasses
 for LLaMA-Factory) and returns a compact, JSON-only description of every accepted key, its type,
 aliases and enumerations, so that Seshat can check configs without importing the backend.
-``validate`` runs the backend's own validator on each file and prints one line per file:
+``validate`` runs the backend's own validator on each file (a trainer probe's ``validate`` returns
+its errors, or ``{"errors": [...], "notes": [...]}``) and prints one line per file:
 ``SESHAT-PROBE {"file": ..., "ok": bool, "errors": [...], "notes": [...]}``.
 This file must only use the standard library plus the backend itself.
 """
@@ -199,11 +200,17 @@ def main(argv: list[str]) -> int:
     for path in paths:  # one import of the trainer, many configs
         with open(path, encoding="utf-8") as handle:
             config = load(handle.read())
+        found = list(notes)
         try:
-            errors = probe.validate(config)
+            answer = probe.validate(config)  # errors, or {"errors": [...], "notes": [...]}
+            if isinstance(answer, dict):
+                errors = list(answer.get("errors", []))
+                found += answer.get("notes", [])
+            else:
+                errors = list(answer)
         except Exception as exc:  # the trainer's own validator raises many kinds
             errors = [f"{type(exc).__name__}: {exc}"]
-        result = {"file": path, "ok": not errors, "errors": errors, "notes": notes}
+        result = {"file": path, "ok": not errors, "errors": errors, "notes": found}
         print("SESHAT-PROBE " + json.dumps(result), flush=True)
     return 0
 
