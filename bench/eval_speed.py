@@ -57,6 +57,10 @@ def main() -> None:
     ]
     engines = [
         ("llama.cpp Q4_K_M", llamacpp_engine(runtime.python, work / "q4.gguf", "q4", MAX_TOKENS)),
+        (
+            "llama.cpp Q4_K_M, 8 at a time",
+            llamacpp_engine(runtime.python, work / "q4.gguf", "q4p8", MAX_TOKENS, parallel=8),
+        ),
         ("llama.cpp F32", llamacpp_engine(runtime.python, work / "f32.gguf", "f32", MAX_TOKENS)),
         ("transformers f32, batch 8", hf_engine(backend.python, model, None, "hf8", MAX_TOKENS, 8)),
         ("transformers f32, batch 1", hf_engine(backend.python, model, None, "hf1", MAX_TOKENS, 1)),

@@ -108,3 +108,19 @@ def test_paired_difference_interval_excludes_zero_only_for_a_real_gain() -> None
     flipped = [w if k % 2 else h for k, (h, w) in pairs]
     straddle = paired_difference(mixed, flipped, REFERENCES * 4, samples=300)
     assert straddle["low"] < 0 < straddle["high"]
+
+
+def test_llamacpp_threads_and_one_chat_at_a_time_on_one_thread() -> None:
+    from pathlib import Path
+
+    from seshat.eval.generate import hf_engine, llamacpp_engine, with_threads
+
+    engine = llamacpp_engine(Path("py"), Path("m.gguf"), "q", 32, parallel=8)
+    assert engine.extra[-2:] == ["--parallel", "8"]
+    two = with_threads(engine, 2)
+    assert two.extra[two.extra.index("--threads") + 1] == "2" and "--parallel" in two.extra
+    one = with_threads(engine, 1)  # batched decoding on one thread was slower: one at a time
+    assert one.extra[one.extra.index("--threads") + 1] == "1" and "--parallel" not in one.extra
+    assert (one.tag, one.gguf) == (engine.tag, engine.gguf)
+    hf = hf_engine(Path("py"), Path("model"), None, "hf", 32)
+    assert with_threads(hf, 1) is hf

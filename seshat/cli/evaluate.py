@@ -22,6 +22,22 @@ EVAL_SETTINGS = {
 }
 
 
+def llamacpp_baseline(run: Any, max_tokens: int, console: Any) -> Any:
+    """For ``baseline=base``: the untuned base through llama.cpp when the trained model is a GGUF.
+
+    The base GGUF is converted once and cached (:mod:`seshat.export.base_gguf`).
+    """
+
+    def make(trained: Any) -> Any:
+        from seshat.export.base_gguf import base_engine
+
+        return base_engine(
+            run, trained, max_tokens, lambda line: console.print(f"Baseline: {line}.")
+        )
+
+    return make
+
+
 @contextlib.contextmanager
 def generation_bars(console: Any, label: str) -> Iterator[Callable[[str, int, int], None]]:
     """One rich progress bar per engine; yields the ``on_progress(what, done, total)`` to pass on."""
@@ -61,16 +77,19 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
 
     from seshat.eval.evaluate import evaluate_run
     from seshat.eval.scoring import comparisons, difference_text
+    from seshat.runs.rundir import find_run
 
     names, settings, project_dir = run_settings(args, EVAL_SETTINGS, project_dir)
     settings["gate"] = gate(project_dir, settings)
     console = Console(stderr=True)
+    run = find_run(project_dir.resolve(), names[0] if names else "latest")
     with generation_bars(console, "Generating with") as on_progress:
         record = evaluate_run(
             project_dir.resolve(),
-            names[0] if names else "latest",
+            run.run_id,
             on_progress=on_progress,
             on_estimate=lambda said: console.print(f"Evaluation: {said}."),
+            base_engine=llamacpp_baseline(run, settings.get("max_tokens", 128), console),
             **settings,
         )
     table = Table(

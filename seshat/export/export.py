@@ -30,7 +30,7 @@ from seshat.environments import require_env
 from seshat.envs.llamacpp import converter_paths
 from seshat.envs.managed import ManagedEnv
 from seshat.errors import ModelError, SeshatError
-from seshat.eval.evaluate import RUNTIME, base_model
+from seshat.eval.evaluate import PARALLEL, RUNTIME, base_model
 from seshat.eval.examples import load_examples
 from seshat.eval.generate import generate, llamacpp_engine
 from seshat.eval.metrics import corpus_scores
@@ -393,7 +393,9 @@ def _quality(
     out: dict[str, Any] = {"split": split, "examples": len(examples), "scores": {}}
     for quant, name in files.items():
         say(f"scoring {quant} on {len(examples)} {split} examples")
-        engine = llamacpp_engine(runtime_env.python, scratch / name, f"gguf-{quant}", 64)
+        engine = llamacpp_engine(
+            runtime_env.python, scratch / name, f"gguf-{quant}", 64, parallel=PARALLEL
+        )
         answers = generate(
             engine, examples, scratch / f"{split}-{quant}.jsonl", run.logs / "export.log"
         )

@@ -126,6 +126,20 @@ def test_eval_scores_beside_controls_with_signatures(exported: Path) -> None:
     assert baseline.returncode == 0, baseline.stdout + baseline.stderr
     paired = json.loads((run / "eval" / "hf" / "scores.json").read_text())
     assert "p_value" in paired["tasks"]["chat"]["baseline"]["paired_bootstrap"]["chrf++"]
+    # the GGUF against its untuned base as a GGUF of the same type: made once, then reused
+    from seshat.export.base_gguf import FOLDER
+    from seshat.paths import seshat_home
+
+    for cached in (seshat_home() / FOLDER).glob("tiny-*"):
+        shutil.rmtree(cached)  # made by an earlier run of this test
+    for attempt in (1, 2):
+        gguf = run_cli("eval", "-C", str(exported), "baseline=base", "limit=6", "bootstrap=100")
+        assert gguf.returncode == 0, gguf.stdout + gguf.stderr
+        assert ("converting the untuned" in gguf.stderr) == (attempt == 1)
+    scores = json.loads((run / "eval" / "gguf-Q4_K_M" / "scores.json").read_text())
+    assert scores["baseline"]["engine"].startswith("llama.cpp (model-Q4_K_M.gguf")
+    answers = (run / "eval" / "base-gguf-Q4_K_M" / "predictions.jsonl").read_text().splitlines()
+    assert len(answers) == 6
     report = run_cli("report", "-C", str(exported))
     assert report.returncode == 0, report.stderr
     page = (run / "report.html").read_text()

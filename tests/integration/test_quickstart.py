@@ -27,8 +27,8 @@ STAGES = [
     "tokenizer check",
     "plan",
     "train",
-    "eval",
     "export",
+    "eval",
     "translate",
     "report",
 ]
