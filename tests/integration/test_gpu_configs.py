@@ -113,12 +113,11 @@ def test_every_gpu_render_passes_the_trainers_own_validator(
     assert len(zero3) == 9  # three multi-GPU profiles x three methods
 
 
+@pytest.mark.parametrize("validator", ["llamafactory"], indirect=True)  # use_unsloth is its own
 def test_unsloth_is_checked_against_the_snapshot_only(
     validator: tuple[str, ManagedEnv, dict[str, str]], project: Path
 ) -> None:
     name, env, side = validator
-    if name != "llamafactory":
-        pytest.skip("use_unsloth is LLaMA-Factory's")
     where = Path("renders") / "unsloth"
     _, rendered = render_case(project, name, "sft", "cloud-a100-80b", "lora", where)
     rendered.write(project / where)
