@@ -87,7 +87,7 @@ def test_a_torn_last_line_is_skipped_and_a_broken_one_named(tmp_path: Path) -> N
         handle.write('{"run": "r1", "mod')  # a save cut off by a crash
     assert [n for n, _ in read_judgements(path)] == [1]
     path.write_text(path.read_text().replace('"score": 40', '"score": "lots"') + "\n")
-    with pytest.raises(JudgementError, match=r"ana-rosa-mahua.jsonl:1"):
+    with pytest.raises(JudgementError, match=r"ana-rosa-mahua.jsonl:1 .*score: Input should be"):
         list(read_judgements(path))
 
 

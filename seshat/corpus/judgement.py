@@ -152,7 +152,12 @@ def read_judgements(path: Path) -> Iterator[tuple[int, Judgement]]:
         except (json.JSONDecodeError, ValidationError) as exc:
             if number == len(lines) and isinstance(exc, json.JSONDecodeError):
                 continue  # torn last line: the save it belonged to never finished
-            detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.msg
+            if isinstance(exc, ValidationError):
+                first = exc.errors()[0]
+                where = ".".join(map(str, first["loc"]))
+                detail = f"{where}: {first['msg']}" if where else first["msg"]
+            else:
+                detail = exc.msg
             raise JudgementError(f"{path}:{number} is not a valid judgement: {detail}") from None
 
 

@@ -121,7 +121,7 @@ def input_files(root: Path, source: Source) -> list[Path]:
 
 # formats read line by line: a line longer than MAX_LINE (16 MB) is no text of sentences (reading it
 # whole would take gigabytes)
-LINE_FORMATS = frozenset({"plain", "parallel", "tsv", "csv", "toolbox", "paradigm"})
+LINE_FORMATS = frozenset({"plain", "parallel", "tsv", "csv", "toolbox", "paradigm", "reviews"})
 MAX_LINE = 16 << 20
 
 

@@ -397,6 +397,22 @@ SOURCES = [
         needle="outside",
     ),
     Case(
+        "reviews: a forged judgement line",
+        add_source(
+            {"id": "fixes", "path": "data/reviews", "format": "reviews"},
+            {"data/reviews/r1/ana.jsonl": '{"run": "r1", "item": "test:1", "score": 900}\n'},
+        ),
+        needle="not a valid judgement",
+    ),
+    Case(
+        "reviews: binary garbage",
+        add_source(
+            {"id": "fixes", "path": "data/reviews", "format": "reviews"},
+            {"data/reviews/r1/ana.jsonl": b"\xff\xfe\x00garbage" * 50},
+        ),
+        needle="not UTF-8",
+    ),
+    Case(
         "latin-1 file read as UTF-8",
         add_source(
             {"id": "latin", "path": "data/raw/l.txt", "format": "plain"},
