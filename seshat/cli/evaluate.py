@@ -22,13 +22,13 @@ EVAL_SETTINGS = {
 }
 
 
-def llamacpp_baseline(run: Any, max_tokens: int, console: Any) -> Any:
+def llamacpp_baseline(run: Any, console: Any) -> Any:
     """For ``baseline=base``: the untuned base through llama.cpp when the trained model is a GGUF.
 
     The base GGUF is converted once and cached (:mod:`seshat.export.base_gguf`).
     """
 
-    def make(trained: Any) -> Any:
+    def make(trained: Any, max_tokens: int) -> Any:
         from seshat.export.base_gguf import base_engine
 
         return base_engine(
@@ -89,7 +89,7 @@ def eval_(project_dir: Path, args: tuple[str, ...]) -> None:
             run.run_id,
             on_progress=on_progress,
             on_estimate=lambda said: console.print(f"Evaluation: {said}."),
-            base_engine=llamacpp_baseline(run, settings.get("max_tokens", 128), console),
+            base_engine=llamacpp_baseline(run, console),
             **settings,
         )
     table = Table(

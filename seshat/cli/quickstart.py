@@ -232,7 +232,7 @@ def _evaluate(
             limit=limit,
             max_tokens=32,
             on_progress=on_progress,
-            base_engine=llamacpp_baseline(run, 32, console),
+            base_engine=llamacpp_baseline(run, console),
         )
         stage.note = f"{scores['examples']} test examples, trained and untuned"
     record["scores"] = str(Path("runs") / run_id / "eval" / scores["engine"] / "scores.json")

@@ -175,7 +175,7 @@ def evaluate_run(
     on_progress: Callable[[str, int, int], None] | None = None,
     gate: Gate | None = None,
     on_estimate: Callable[[str], None] | None = None,
-    base_engine: Callable[[Engine], Engine | None] | None = None,
+    base_engine: Callable[[Engine, int], Engine | None] | None = None,
 ) -> dict[str, Any]:
     """Evaluate run ``name`` and write ``runs/<id>/eval/<engine>/``.
 
@@ -192,8 +192,8 @@ def evaluate_run(
         on_progress: ``(what, done, total)`` after every answer.
         gate: The access policy for what goes to W&B (default: the project's).
         on_estimate: Called once, before generating, with how long it will take (in words).
-        base_engine: Given the trained model's engine, the engine of the untuned base for
-            ``baseline=base`` (None from it, or no function: transformers). The llama.cpp
+        base_engine: Given the trained model's engine and ``max_tokens``, the engine of the
+            untuned base for ``baseline=base`` (None from it, or no function: transformers). The llama.cpp
             baseline (:func:`seshat.export.base_gguf.base_engine`) is passed in from above:
             evaluation does not convert models.
 
@@ -213,7 +213,8 @@ def evaluate_run(
         said = time_estimate(run, examples, read_predictions(folder / "predictions.jsonl"))
         if said:
             on_estimate(said + (" (and as long again for the untuned model)" if baseline else ""))
-    base = base_engine(chosen) if base_engine is not None and baseline == "base" else None
+    asked = base_engine is not None and baseline == "base"
+    base = base_engine(chosen, max_tokens) if asked and base_engine is not None else None
     started = time.monotonic()
     base_outputs, base_about = None, None
     if base is not None and side_by_side(chosen, base):

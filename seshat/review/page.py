@@ -280,12 +280,6 @@ def _handler(review: Review, origin: str, key: str | None) -> type[BaseHTTPReque
     return Handler
 
 
-def _labels(project: LoadedProject) -> dict[str, str]:
-    from seshat.serve.prompts import prompt_book
-
-    return {task: row["label"] for task, row in prompt_book(project)["tasks"].items()}
-
-
 def admit_review(gate: Gate, run: RunDir, host: str) -> str:
     """Ask the gate whether the run's held-out data and model may be shown on the page.
 
@@ -321,10 +315,12 @@ def running_review(
         SeshatError: The port is taken.
     """
     from seshat.eval.evaluate import RUNTIME, exported_ggufs, pick_gguf
+    from seshat.serve.prompts import prompt_book
 
     gate = gate or Gate(project.root, project.spec.access)
     level = admit_review(gate, run, host)
-    labels = _labels(project)
+    book = prompt_book(project)
+    labels = {task: row["label"] for task, row in book["tasks"].items()}
     items: list[Item] = []
     try:
         items = evaluated_items(run, labels)
@@ -341,7 +337,6 @@ def running_review(
         asker = None
         if ask and exported_ggufs(run):
             from seshat.environments import require_env
-            from seshat.serve.prompts import prompt_book
             from seshat.serve.server import running_server
 
             gguf = pick_gguf(run, None)
@@ -349,7 +344,7 @@ def running_review(
             server = stack.enter_context(
                 running_server(runtime, gguf, run.logs / "review-model.log")
             )
-            asker = Asker(server, prompt_book(project), gguf.name)
+            asker = Asker(server, book, gguf.name)
         review = Review(project, run, {i.id: i for i in items}, level, asker)
         httpd = ThreadingHTTPServer((host, port), _handler(review, origin, key))
         httpd.daemon_threads = True

@@ -21,10 +21,10 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from seshat.access import most_closed
 from seshat.corpus.judgement import Judgement, JudgementError, latest, read_judgements
 from seshat.corpus.segment import Flag, Segment
 from seshat.data.readers.base import ReaderContext, ReaderError, clean
-from seshat.kinds import LEVELS
 
 # the tasks whose corrections or right answers become records, and the kind they become
 RECORD_OF_TASK = {
@@ -33,10 +33,6 @@ RECORD_OF_TASK = {
     "dictionary": "dictionary_entry",
     "reverse_dictionary": "dictionary_entry",
 }
-
-
-def _closed(*levels: str) -> str:
-    return max(levels, key=LEVELS.index)
 
 
 def _fields(judgement: Judgement, answer: str) -> dict[str, str | None] | None:
@@ -114,7 +110,7 @@ def read(path: Path, ctx: ReaderContext) -> Iterator[Segment]:
                 **({"review_score": str(judgement.score)} if judgement.score is not None else {}),
             },
         )
-        segment.access = _closed(segment.access, judgement.access)
+        segment.access = most_closed((segment.access, judgement.access))
         if judgement.item.startswith(("test:", "dev:")):
             segment.flags.append(
                 Flag(
