@@ -1,6 +1,7 @@
 """Proof on a real language: the plain recipe against the retrieval recipe, side by side.
 
     python bench/real_language.py DATA_DIR [--minutes 15] [--limit 200] [--out FOLDER]
+        [--examples K] [--model FILE.gguf] [--retrieval-only]
 
 ``DATA_DIR`` is an AmericasNLP-style language folder (``train.xx``/``train.es``,
 ``dev.xx``/``dev.es``, optionally ``parallel_data/dictionary.xx``/``.es``), e.g.
@@ -8,12 +9,18 @@
 copy, never committed: the corpus names no licence). The official dev set is pinned as the test
 split (a source option), the dictionary's short entries become a dictionary source.
 
-Two projects train the embedded SmolLM2-135M for the same wall-clock budget on this machine
-(steps from ``seshat plan``'s time estimate), one with plain prompts, one with
-``tasks.retrieval: {examples: 2, dictionary: true}``; both are evaluated with transformers on
-the same test items, with the untuned model as baseline. Printed side by side in one run:
-untuned, plain, retrieval, copy-source and random-target, chrF++ both directions, with paired
-95 % intervals of retrieval minus each row. Also written to ``FOLDER/real_language.json``.
+The split stage compares the test split's spelling with training's and suggests a
+``language.normalize`` mapping (this corpus mixes an older orthography with accents and
+``qu``/``hu`` with the newer one of the dev set); the benchmark applies that suggestion, as a
+user would, to both recipes. Two projects then train the embedded SmolLM2-135M for the same
+wall-clock budget on this machine (steps from ``seshat plan``'s time estimate), one with plain
+prompts, one with ``tasks.retrieval: {examples: 0, dictionary: true, word_by_word: true}``
+(``--examples K`` quotes K similar pairs too);
+both are evaluated with transformers on the same test items, with the untuned model as
+baseline. Printed side by side in one run: untuned, plain, retrieval, the untuned model given
+the retrieval prompts, copy-source and random-target, and the word-for-word draft alone (no
+model), chrF++ both directions, with paired 95 % intervals of retrieval minus each row. Also
+written to ``FOLDER/real_language.json``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,6 +100,20 @@ def make_project(folder: Path, data: Path, code: str, model: Path | None) -> Pat
     return folder
 
 
+def apply_spelling_suggestion(folders: list[Path]) -> dict[str, str]:
+    """Run the data stages once and apply the split stage's ``language.normalize`` suggestion."""
+    run("data", "run", cwd=folders[0])
+    manifest = json.loads((folders[0] / "data" / "splits" / "manifest.json").read_text("utf-8"))
+    mapping = (manifest.get("orthography", {}).get("test") or {}).get("suggest_normalize") or {}
+    line = "  normalize: " + json.dumps(mapping, ensure_ascii=False)
+    for folder in folders:
+        config = folder / "seshat.yaml"
+        text = config.read_text(encoding="utf-8")
+        text = re.sub(r"^  normalize: \{\}", lambda _: line, text, count=1, flags=re.M)
+        config.write_text(text, encoding="utf-8")
+    return mapping
+
+
 def settings(model: str, steps: int | None) -> list[str]:
     return [
         f"model.base=./models/{model}",
@@ -116,9 +138,19 @@ def settings(model: str, steps: int | None) -> list[str]:
     ]
 
 
-def recipe(folder: Path, model: str, minutes: float, retrieval: bool, limit: int) -> dict:
+def recipe(
+    folder: Path, model: str, minutes: float, retrieval: bool, limit: int, examples: int
+) -> dict:
     """Format, plan the steps that fit the budget, train, evaluate against the untuned model."""
-    extra = ["tasks.retrieval.examples=2", "tasks.retrieval.dictionary=true"] if retrieval else []
+    extra = (
+        [
+            f"tasks.retrieval.examples={examples}",
+            "tasks.retrieval.dictionary=true",
+            "tasks.retrieval.word_by_word=true",
+        ]
+        if retrieval
+        else []
+    )
     extra += [f"tasks.{t}=0" for t in ("dictionary", "reverse_dictionary", "example_sentence")]
     run("data", "run", *settings(model, None), *extra, cwd=folder)
     plan = json.loads(run("plan", "--json", *settings(model, 10), *extra, cwd=folder))
@@ -161,45 +193,85 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=15.0)
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--model", type=Path, default=None, help="a GGUF to train instead of the embedded SmolLM2"
+    )
+    parser.add_argument(
+        "--retrieval-only", action="store_true", help="train the retrieval recipe only"
+    )
+    parser.add_argument(
+        "--examples", type=int, default=0, help="similar pairs the retrieval prompts quote"
+    )
     args = parser.parse_args()
+    from seshat.data.retrieval import INDEX_FILE, Index
     from seshat.eval.examples import load_examples
-    from seshat.eval.metrics import paired_difference
+    from seshat.eval.metrics import corpus_scores, paired_difference
     from seshat.eval.scoring import HEADLINE, comparisons
 
     code, data = language_files(args.data.resolve())
     out = args.out or Path(tempfile.mkdtemp(prefix="seshat-real-"))
     out.mkdir(parents=True, exist_ok=True)
     base = make_project(out / "plain", data, code, None)
-    run("model", "import", cwd=base)
+    run("model", "import", *([str(args.model.resolve())] if args.model else []), cwd=base)
     model_dir = next((base / "models").iterdir())
     shutil.copytree(base, out / "retrieval")
     began = time.monotonic()
-    plain = recipe(base, model_dir.name, args.minutes, False, args.limit)
-    retrieval = recipe(out / "retrieval", model_dir.name, args.minutes, True, args.limit)
+    mapping = apply_spelling_suggestion([base, out / "retrieval"])
+    print(f"language.normalize (the split stage's suggestion): {json.dumps(mapping)}")
+    plain = (
+        None
+        if args.retrieval_only
+        else recipe(base, model_dir.name, args.minutes, False, args.limit, 0)
+    )
+    retrieval = recipe(
+        out / "retrieval", model_dir.name, args.minutes, True, args.limit, args.examples
+    )
     # retrieval against plain, paired on the same test items (same records, same order)
-    rows, record = [], {"minutes": args.minutes, "limit": args.limit, "tasks": {}}
-    chat = base / "data" / "formatted" / "test.jsonl"
-    examples = load_examples(base, chat, "test", args.limit)
+    rows: list[list[str]] = []
+    record = {
+        "model": model_dir.name,
+        "minutes": args.minutes,
+        "limit": args.limit,
+        "retrieval": {"examples": args.examples, "dictionary": True, "word_by_word": True},
+        "normalize": mapping,
+        "tasks": {},
+    }
+    chat = out / "retrieval" / "data" / "formatted" / "test.jsonl"
+    examples = load_examples(out / "retrieval", chat, "test", args.limit)
     ours = predictions(retrieval["run"], "hf")
-    theirs = predictions(plain["run"], "hf")
+    theirs = predictions(plain["run"], "hf") if plain else {}
+    index = Index.load(out / "retrieval" / "data" / "formatted" / INDEX_FILE)
+    assert index is not None, "the retrieval project has no index"
+    sides = {"translate_to_target": "source", "translate_to_source": "target"}
     for task, label in DIRECTIONS.items():
         entry_r = retrieval["scores"]["tasks"].get(task)
-        entry_p = plain["scores"]["tasks"].get(task)
-        if entry_r is None or entry_p is None:
+        entry_p = plain["scores"]["tasks"].get(task) if plain else None
+        if entry_r is None or (plain and entry_p is None):
             continue
         keys = [e for e in examples if e.task == task]
         refs = [e.reference for e in keys]
-        vs_plain = paired_difference(
-            [ours[e.key] for e in keys], [theirs[e.key] for e in keys], refs, HEADLINE
-        )
+        drafts = [
+            index.lookup(e.source_text, sides[task], 0, False, word_by_word=True)["draft"]
+            for e in keys
+        ]
+        vs_draft = paired_difference([ours[e.key] for e in keys], drafts, refs, HEADLINE)
         against = {row["key"]: row for row in comparisons(entry_r)}
-        line = {
-            "untuned": (entry_p["baseline"]["scores"][HEADLINE]["score"], None),
-            "plain": (entry_p["scores"][HEADLINE]["score"], vs_plain),
+        line = {}
+        if entry_p is not None:
+            vs_plain = paired_difference(
+                [ours[e.key] for e in keys], [theirs[e.key] for e in keys], refs, HEADLINE
+            )
+            line["untuned"] = (entry_p["baseline"]["scores"][HEADLINE]["score"], None)
+            line["plain"] = (entry_p["scores"][HEADLINE]["score"], vs_plain)
+        line |= {
             "retrieval": (entry_r["scores"][HEADLINE]["score"], None),
             "untuned + retrieval prompts": (against["baseline"]["score"], against["baseline"]),
             "copy source": (against["copy_source"]["score"], against["copy_source"]),
             "random target": (against["random_target"]["score"], against["random_target"]),
+            "word-for-word draft, no model": (
+                corpus_scores(drafts, refs)[HEADLINE]["score"],
+                vs_draft,
+            ),
         }
         record["tasks"][task] = {
             name: {
@@ -227,10 +299,12 @@ def main() -> None:
             "planned_step_s": round(r["plan_step_s"], 2),
         }
         for name, r in (("plain", plain), ("retrieval", retrieval))
+        if r is not None
     }
     record["total_minutes"] = round((time.monotonic() - began) / 60, 1)
     table(
-        f"chrF++ on {len(examples)} official dev items ({args.minutes:g} min of training each, "
+        f"{model_dir.name}: chrF++ on {len(examples)} official dev items "
+        f"({args.minutes:g} min of training each, "
         f"{os.cpu_count()} cores); last column: retrieval minus that row, paired 95 % interval",
         ["direction", "system", "chrF++", "retrieval minus it"],
         rows,

@@ -118,3 +118,25 @@ def test_the_embedded_quickstart_model_is_a_gguf() -> None:
     with open(path, "rb") as handle:
         assert handle.read(4) == b"GGUF"
     assert path.stat().st_size > 50_000_000
+
+
+def test_gguf_import_reads_unigram_and_bpe_vocabularies() -> None:
+    """A SentencePiece (Unigram) vocabulary, as Gemma's, is a list; BPE's is a mapping."""
+    import json as _json
+
+    from tokenizers import Tokenizer
+    from tokenizers.models import BPE, Unigram
+
+    from seshat.models.scripts.gguf_to_hf import token_ids
+
+    unigram = Tokenizer(Unigram([("<unk>", 0.0), ("▁kani", -1.0), ("wasi", -2.0)], 0, False))
+    unigram.add_special_tokens(["<eos>"])
+    bpe = Tokenizer(BPE({"k": 0, "a": 1, "ka": 2}, [("k", "a")]))
+    bpe.add_special_tokens(["<|end|>"])
+    assert token_ids(_json.loads(unigram.to_str())) == {
+        0: "<unk>",
+        1: "▁kani",
+        2: "wasi",
+        3: "<eos>",
+    }
+    assert token_ids(_json.loads(bpe.to_str())) == {0: "k", 1: "a", 2: "ka", 3: "<|end|>"}

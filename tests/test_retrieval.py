@@ -9,7 +9,7 @@ from pathlib import Path
 from canary import SACRED, write_canary_project
 from conftest import run_cli
 
-from seshat.data.retrieval import Index, same_stem
+from seshat.data.retrieval import Index, learned_pairs, same_stem, words
 
 
 def _rows() -> list[dict]:
@@ -61,6 +61,63 @@ def test_lookup_quotes_similar_pairs_and_dictionary_entries_within_the_level() -
     assert index.lookup("el sol y las casas", "source", 2, True) == found  # deterministic
 
 
+def _pairs(rows: list[tuple[str, str, str]]) -> list[dict]:
+    return [
+        {"id": f"p{k}", "kind": "sentence", "text": t, "translation": s, "access": a}
+        for k, (t, s, a) in enumerate(rows)
+    ]
+
+
+def test_word_for_word_draft_uses_the_dictionary_then_learned_pairs() -> None:
+    lexicon = {"id": "d", "kind": "dictionary_entry", "text": "jakon", "translation": "buena, bien"}
+    rows = [
+        *_pairs(
+            [
+                ("Wasi jakon", "La casa es buena", "public"),
+                ("Nokon wasi", "Mi casa", "public"),
+                ("Wasi ani", "La casa es grande", "public"),
+                ("Nete jakon", "El día es bueno", "public"),
+                ("Nokon nete", "Mi día", "public"),
+            ]
+        ),
+        {**lexicon, "access": "public"},
+    ]
+    index = Index.from_records(rows)
+    found = index.lookup("Mi casa buena: Pedro, 20 soles.", "source", 0, False, word_by_word=True)
+    # learned: mi -> nokon, casa -> wasi; the dictionary: buena -> jakon; a name, a number and a
+    # word never seen stay as they are; a capitalised word's translation is capitalised
+    assert found["draft"] == "Nokon wasi jakon: Pedro, 20 soles."
+    back = index.lookup("nokon wasi", "target", 0, False, word_by_word=True)
+    assert back["draft"] == "mi casa"
+    assert "draft" not in index.lookup("mi casa", "source", 1, True)  # only when asked
+    # deterministic, and the same after a round trip through the saved index
+    assert Index.from_records(rows).entries == index.entries
+
+
+def test_learned_pairs_need_evidence_and_carry_the_most_closed_level(tmp_path: Path) -> None:
+    rows = _pairs(
+        [
+            ("mena tuku", "la luna de noche", "public"),
+            ("mena pari", "la luna del agua", "sacred"),
+            ("kani", "sol", "public"),  # seen once: too little to learn from
+        ]
+    )
+    index = Index.from_records(rows)
+    learned = {(e.kind, e.source, e.target): e.access for e in index.entries if not e.id}
+    assert learned[("learned_source", "luna", "mena")] == "sacred"
+    assert not any(e.source == "sol" for e in index.entries if not e.id)
+    # a destination that may not quote the sacred pair does not get the word it gave
+    assert (
+        index.lookup("luna", "source", 0, False, word_by_word=True, limit="public")["draft"]
+        == "luna"
+    )
+    assert index.lookup("luna", "source", 0, False, word_by_word=True)["draft"] == "mena"
+    index.save(tmp_path / "retrieval.jsonl")
+    again = Index.load(tmp_path / "retrieval.jsonl")
+    assert again is not None and again.word_for_word == index.word_for_word
+    assert learned_pairs([]) == []
+
+
 def test_stems() -> None:
     assert same_stem("casas", "casa") and same_stem("caminaba", "caminar")
     assert not same_stem("casa", "cosa") and not same_stem("sol", "solamente")
@@ -69,7 +126,11 @@ def test_stems() -> None:
 def _with_retrieval(folder: Path) -> None:
     config = folder / "seshat.yaml"
     text = config.read_text(encoding="utf-8")
-    text = text.replace("tasks:\n", "tasks:\n  retrieval: {examples: 2, dictionary: true}\n", 1)
+    text = text.replace(
+        "tasks:\n",
+        "tasks:\n  retrieval: {examples: 2, dictionary: true, word_by_word: true}\n",
+        1,
+    )
     config.write_text(text, encoding="utf-8")
 
 
@@ -86,7 +147,18 @@ def test_format_quotes_the_training_split_only(tmp_path: Path) -> None:
         for line in (folder / "data/splits/train.jsonl").read_text(encoding="utf-8").splitlines()
     }
     index = Index.load(formatted / "retrieval.jsonl")
-    assert index is not None and {e.id for e in index.entries} <= train_ids
+    assert index is not None and {e.id for e in index.entries if e.id} <= train_ids
+    # learned word pairs come from the training split's words only
+    train_words = {
+        w
+        for line in (folder / "data/splits/train.jsonl").read_text(encoding="utf-8").splitlines()
+        for field in ("text", "translation")
+        for w in words(json.loads(line).get(field) or "")
+    }
+    learned = [e for e in index.entries if not e.id]
+    assert learned and all(
+        set(words(e.source)) | set(words(e.target)) <= train_words for e in learned
+    )
     held = [
         json.loads(line)
         for name in ("dev", "test")
@@ -97,6 +169,12 @@ def test_format_quotes_the_training_split_only(tmp_path: Path) -> None:
         for line in (formatted / "test.jsonl").read_text(encoding="utf-8").splitlines()
     ]
     assert any("Examples:" in q for q in quoting)
+    tasks = [
+        json.loads(line)["task"]
+        for line in (formatted / "test.meta.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    translating = [q for q, t in zip(quoting, tasks, strict=True) if t.startswith("translate_")]
+    assert translating and all("\nWord for word: " in q for q in translating)
     for record in held:  # no dev or test sentence is ever quoted as an example
         for question in quoting:
             block = question.split("Translate from")[0]

@@ -279,11 +279,19 @@ class Retrieval(Strict):
         default=False,
         description="Quote the project's dictionary entries of the sentence's words.",
     )
+    word_by_word: bool = Field(
+        default=False,
+        description=(
+            "Add a word-for-word draft of the sentence: each word replaced by its single-word "
+            "dictionary entry, else by the word it is most often paired with in the training "
+            "pairs; names, numbers and unknown words kept."
+        ),
+    )
 
     @property
     def enabled(self) -> bool:
         """Whether any retrieval is asked."""
-        return bool(self.examples or self.dictionary)
+        return bool(self.examples or self.dictionary or self.word_by_word)
 
 
 class TaskMix(Strict):

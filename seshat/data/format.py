@@ -123,7 +123,8 @@ class Prompts:
         """
         values = segment.as_dict()
         values["word"] = analysed_word(segment)
-        values["retrieved"] = {"dictionary": [], "examples": []}  # tasks.retrieval fills it
+        # tasks.retrieval fills it
+        values["retrieved"] = {"dictionary": [], "examples": [], "draft": ""}
         if segment.morphemes and segment.gloss:
             values["pairs"] = list(
                 zip(segment.morphemes.split(), segment.gloss.split(), strict=False)
@@ -191,6 +192,7 @@ def _retrieve(
         retrieval.examples,
         retrieval.dictionary,
         exclude=segment.id if split == "train" else None,
+        word_by_word=retrieval.word_by_word,
     )
 
 
@@ -210,7 +212,12 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
         summary["retrieval"] = {
             "examples": retrieval.examples,
             "dictionary": retrieval.dictionary,
-            "index": {"pairs": len(index.examples), "dictionary_entries": len(index.lexicon)},
+            "word_by_word": retrieval.word_by_word,
+            "index": {
+                "pairs": len(index.examples),
+                "dictionary_entries": len(index.lexicon),
+                "learned_words": {side: len(t) for side, t in index.word_for_word.items()},
+            },
         }
     for name, target in targets.items():
         source = root / SPLITS_DIR / f"{name}.jsonl"

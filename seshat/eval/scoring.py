@@ -258,8 +258,8 @@ def verdicts(table: Mapping[str, Any]) -> list[str]:
             line += (
                 " The model writes the language's form but has not learned this task: its "
                 "answers score like random sentences of the language. Next: more steps "
-                "(training.max_steps), retrieval in the prompts, a bigger model, or the cloud "
-                "profile."
+                "(training.max_steps), retrieval in the prompts (tasks.retrieval: "
+                "{dictionary: true, word_by_word: true}), a bigger model, or the cloud profile."
             )
         lines.append(line)
     return lines

@@ -54,7 +54,7 @@ def chat(book: dict[str, Any], task: str, text: str) -> list[dict[str, str]]:
 def retrieval_chats(
     project: LoadedProject, task: str, texts: list[str], limit: str
 ) -> list[list[dict[str, str]]] | None:
-    """Chats that quote the training split's dictionary entries and similar pairs.
+    """Chats that quote the training split's dictionary entries, similar pairs and draft.
 
     As in training (``tasks.retrieval``), quoting only records up to level ``limit``; None when
     the project has no retrieval or no index yet (then :func:`chat` asks plainly).
@@ -79,7 +79,14 @@ def retrieval_chats(
             provenance=Provenance(source="prompt", file="-"),
         )
         values = prompts.values(segment) | {field: text.strip()}
-        quoted = index.lookup(text, side, retrieval.examples, retrieval.dictionary, limit=limit)
+        quoted = index.lookup(
+            text,
+            side,
+            retrieval.examples,
+            retrieval.dictionary,
+            limit=limit,
+            word_by_word=retrieval.word_by_word,
+        )
         messages = prompts.messages(task, segment, values, quoted)
         chats.append(messages[:-1])  # the question, without an answer
     return chats

@@ -60,6 +60,21 @@ def _field(reader: Any, key: str) -> Any:
     return bytes(value).decode("utf-8") if key.endswith((".model", ".pre")) else int(value[0])
 
 
+def token_ids(data: dict[str, Any]) -> dict[int, str]:
+    """Each token of a ``tokenizer.json`` by its id, added tokens included.
+
+    A BPE or WordPiece vocabulary maps token to id; a Unigram one (SentencePiece: Gemma, T5...)
+    is a list of ``[token, score]`` whose position is the id.
+    """
+    vocab = data["model"]["vocab"]
+    found = (
+        {n: row[0] for n, row in enumerate(vocab)}
+        if isinstance(vocab, list)
+        else {token_id: token for token, token_id in vocab.items()}
+    )
+    return found | {t["id"]: t["content"] for t in data.get("added_tokens", [])}
+
+
 def repair_tokenizer(gguf: Path, out: Path) -> list[str]:
     """Make a byte-level BPE tokenizer rebuilt from a GGUF what it was before the GGUF.
 
@@ -89,8 +104,7 @@ def repair_tokenizer(gguf: Path, out: Path) -> list[str]:
             data["decoder"] = level
             repairs.append("byte-level decoder")
         tokenizer_file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    vocab = {token_id: token for token, token_id in data["model"]["vocab"].items()}
-    vocab |= {t["id"]: t["content"] for t in data.get("added_tokens", [])}
+    vocab = token_ids(data)
     config = json.loads(config_file.read_text(encoding="utf-8"))
     for role in ("bos", "eos"):
         token_id = _field(reader, f"tokenizer.ggml.{role}_token_id")
