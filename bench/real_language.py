@@ -1,6 +1,6 @@
 """Proof on a real language: the plain recipe against the retrieval recipe, side by side.
 
-    python bench/real_language.py DATA_DIR [--minutes 15] [--limit 200] [--out FOLDER]
+    python bench/real_language.py DATA_DIR [--minutes 12] [--limit 200] [--out FOLDER]
         [--examples K] [--model FILE.gguf] [--retrieval-only]
 
 ``DATA_DIR`` is an AmericasNLP-style language folder (``train.xx``/``train.es``,
@@ -190,7 +190,7 @@ def predictions(run_dir: Path, tag: str) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path)
-    parser.add_argument("--minutes", type=float, default=15.0)
+    parser.add_argument("--minutes", type=float, default=12.0)
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(

@@ -140,3 +140,14 @@ def test_gguf_import_reads_unigram_and_bpe_vocabularies() -> None:
         3: "<eos>",
     }
     assert token_ids(_json.loads(bpe.to_str())) == {0: "k", 1: "a", 2: "ka", 3: "<|end|>"}
+
+
+def test_a_tokenizer_rebuilt_letter_by_letter_is_refused(tmp_path: Path) -> None:
+    """Measured on the real files: SmolLM2's GGUF 2.64 letters a token, Gemma 3 270M's 0.82."""
+    from seshat.models.gguf_import import check_tokenizer
+
+    check_tokenizer({"letters_per_token": 2.64}, tmp_path / "smollm2.gguf")
+    check_tokenizer({}, tmp_path / "older-import.gguf")
+    with pytest.raises(ModelError, match="single letters") as caught:
+        check_tokenizer({"letters_per_token": 0.82}, tmp_path / "gemma.gguf")
+    assert "seshat model pull" in str(caught.value)

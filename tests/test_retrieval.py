@@ -206,3 +206,20 @@ def test_the_prompt_book_renders_the_shipped_templates(tmp_path: Path) -> None:
     book = prompt_book(load_project(folder, []))
     assert book["tasks"]["translate_to_target"]["template"].endswith(PLACEHOLDER)
     assert "Examples:" not in book["tasks"]["translate_to_source"]["template"]
+
+
+def test_a_project_template_without_the_draft_is_refused(tmp_path: Path) -> None:
+    """word_by_word with a project's own older template: said, not silently left out."""
+    folder = write_canary_project(tmp_path / "proj")
+    _with_retrieval(folder)
+    own = folder / "templates" / "tasks"
+    own.mkdir(parents=True)
+    (own / "translate_to_target.j2").write_text(
+        "{% macro user(s) %}Translate from {{ source }} to {{ target }}:\n"
+        "{{ s.translation }}{% endmacro %}\n"
+        "{% macro assistant(s) %}{{ s.text }}{% endmacro %}\n",
+        encoding="utf-8",
+    )
+    done = run_cli("data", "run", "-C", str(folder))
+    assert done.returncode != 0
+    assert "does not show the draft" in done.stderr and "Traceback" not in done.stderr

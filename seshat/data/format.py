@@ -244,9 +244,19 @@ def format_splits(project: LoadedProject) -> dict[str, Any]:
                         if index is not None
                         else None
                     )
-                    line = chat_json.encode(
-                        {"messages": prompts.messages(task, segment, values, quoted)}
-                    )
+                    messages = prompts.messages(task, segment, values, quoted)
+                    if (
+                        quoted
+                        and quoted.get("draft")
+                        and quoted["draft"] not in messages[1]["content"]
+                    ):
+                        raise TemplateError(
+                            f"tasks.retrieval.word_by_word is on, but the template "
+                            f"tasks/{task}.j2 does not show the draft (s.retrieved.draft).",
+                            "copy the shipped template's `Word for word:` line into your "
+                            "project's copy, or delete the copy to use the shipped one",
+                        )
+                    line = chat_json.encode({"messages": messages})
                     about = {
                         "access": segment.access,
                         "record": segment.id,

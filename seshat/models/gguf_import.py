@@ -25,6 +25,8 @@ from seshat.yamlio import remove_tree, replace_dir
 
 SCRIPT = PACKAGE_DIR / "models" / "scripts" / "gguf_to_hf.py"
 RUNTIME = "llamacpp"
+# below this, the tokenizer transformers rebuilt from the GGUF splits text into single letters
+MIN_LETTERS_PER_TOKEN = 1.5
 
 
 def gguf_pythonpath(runtime: ManagedEnv, scratch: Path) -> str:
@@ -57,6 +59,29 @@ def _inherited_access(gguf: Path) -> dict[str, Any]:
     return {"access_level": meta["seshat.access_level"], "from_run": meta.get("seshat.run_id")}
 
 
+def check_tokenizer(facts: dict[str, Any], gguf: Path) -> None:
+    """Refuse a tokenizer rebuilt so that it splits text into single letters.
+
+    transformers rebuilds some SentencePiece vocabularies from a GGUF (Gemma's, a BPE whose
+    scores are ranks) as Unigram ones that prefer single letters: a model trained or evaluated
+    through it would read text letter by letter, and nothing else would say so.
+
+    Raises:
+        ModelError: The sample sentence took fewer than :data:`MIN_LETTERS_PER_TOKEN` letters a
+            token.
+    """
+    ratio = facts.get("letters_per_token")
+    if ratio is not None and ratio < MIN_LETTERS_PER_TOKEN:
+        raise ModelError(
+            f"The tokenizer transformers rebuilt from {gguf} splits text into single letters "
+            f"({ratio:.2f} letters a token on a sample sentence; a real vocabulary takes 2.5 or "
+            "more). Training or evaluating through it would be useless, so nothing was written. "
+            "This happens with SentencePiece-BPE vocabularies such as Gemma's.",
+            "get the model as safetensors with its own tokenizer (`seshat model pull`, or a "
+            "local folder as `model.base`)",
+        )
+
+
 def import_gguf(
     gguf: Path,
     out: Path,
@@ -77,7 +102,8 @@ def import_gguf(
         The folder's manifest.
 
     Raises:
-        ModelError: No such file, or transformers could not read it (its log tail in the message).
+        ModelError: No such file, transformers could not read it (its log tail in the message),
+            or the tokenizer it rebuilt splits text into letters.
     """
     if not gguf.is_file():
         raise ModelError(
@@ -108,6 +134,7 @@ def import_gguf(
                 "TOKENIZERS_PARALLELISM": "false",
             },
         )
+        check_tokenizer(facts, gguf)
         manifest = write_manifest(
             scratch,
             {

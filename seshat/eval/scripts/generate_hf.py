@@ -44,6 +44,11 @@ def main() -> None:
 
         model = PeftModel.from_pretrained(model, args.adapter)
     model.eval()
+    # what ends an answer: the tokenizer's end, padding, and the model's own stop tokens (a
+    # Gemma turn ends with <end_of_turn>)
+    stops = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    configured = model.generation_config.eos_token_id
+    stops |= {configured} if isinstance(configured, int) else set(configured or [])
     with open(args.inputs, encoding="utf-8") as handle:
         items = [json.loads(line) for line in handle if line.strip()]
     print(f"loaded {len(items)}", flush=True)
@@ -75,7 +80,7 @@ def main() -> None:
             seconds = (time.perf_counter() - began) / len(batch)
             for k, (item, limit) in enumerate(zip(batch, limits, strict=True)):
                 ids = new[k][:limit].tolist()
-                ended = tokenizer.eos_token_id in ids or tokenizer.pad_token_id in ids
+                ended = bool(stops & set(ids))
                 answer, hit = guard(
                     THINK.sub("", tokenizer.decode(ids, skip_special_tokens=True)).strip()
                 )

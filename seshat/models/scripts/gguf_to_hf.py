@@ -35,6 +35,8 @@ def main(gguf: str, out: str) -> None:
     tokenizer.save_pretrained(out)
     repaired = repair_tokenizer(path, Path(out))
     tokenizer = AutoTokenizer.from_pretrained(out)
+    sample = "".join(SAMPLE.split())
+    pieces = tokenizer(SAMPLE, add_special_tokens=False)["input_ids"]
     print(
         json.dumps(
             {
@@ -45,10 +47,19 @@ def main(gguf: str, out: str) -> None:
                 "chat_template": bool(tokenizer.chat_template),
                 "tied_embeddings": bool(getattr(model.config, "tie_word_embeddings", False)),
                 "tokenizer_repairs": repaired,
+                "letters_per_token": round(len(sample) / max(1, len(pieces)), 2),
             }
         ),
         flush=True,
     )
+
+
+# what the rebuilt tokenizer is tried on: SmolLM2 takes 2.6 letters a token here, the Gemma
+# vocabulary transformers rebuilds from a GGUF 0.8
+SAMPLE = (
+    "The river carries the canoe past the village before the rains begin. "
+    "El río lleva la canoa más allá del pueblo antes de que empiecen las lluvias."
+)
 
 
 def _field(reader: Any, key: str) -> Any:
