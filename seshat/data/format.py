@@ -186,14 +186,7 @@ def _retrieve(
         return None
     field, side = QUERY_SIDE[task]
     query = getattr(segment, field) or ""
-    return index.lookup(
-        query,
-        side,
-        retrieval.examples,
-        retrieval.dictionary,
-        exclude=segment.id if split == "train" else None,
-        word_by_word=retrieval.word_by_word,
-    )
+    return index.quote(query, side, retrieval, exclude=segment.id if split == "train" else None)
 
 
 def format_splits(project: LoadedProject) -> dict[str, Any]:

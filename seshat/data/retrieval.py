@@ -302,6 +302,26 @@ class Index:
             quoted["draft"] = self.draft(query, side, allowed)
         return quoted
 
+    def quote(
+        self,
+        query: str,
+        side: str,
+        retrieval: Any,
+        *,
+        exclude: str | None = None,
+        limit: str = LEVELS[-1],
+    ) -> dict[str, Any]:
+        """:meth:`lookup` as a project's ``tasks.retrieval`` asks it (training and inference)."""
+        return self.lookup(
+            query,
+            side,
+            retrieval.examples,
+            retrieval.dictionary,
+            exclude=exclude,
+            limit=limit,
+            word_by_word=retrieval.word_by_word,
+        )
+
     def draft(self, query: str, side: str, allowed: set[str]) -> str:
         """``query`` with each word replaced by its translation, where one may be quoted.
 

@@ -79,14 +79,7 @@ def retrieval_chats(
             provenance=Provenance(source="prompt", file="-"),
         )
         values = prompts.values(segment) | {field: text.strip()}
-        quoted = index.lookup(
-            text,
-            side,
-            retrieval.examples,
-            retrieval.dictionary,
-            limit=limit,
-            word_by_word=retrieval.word_by_word,
-        )
+        quoted = index.quote(text, side, retrieval, limit=limit)
         messages = prompts.messages(task, segment, values, quoted)
         chats.append(messages[:-1])  # the question, without an answer
     return chats
